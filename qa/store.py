@@ -1,0 +1,127 @@
+"""The one place that builds the Chroma client, the collection and the LangChain vector store.
+
+Chroma is told nothing about embeddings (`embedding_function=None`): we always pass vectors from
+our own offline embedder, so Chroma's default embedding function (which downloads a model) never runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from qa.config import Settings
+from qa.embeddings import SentenceEmbedder, get_embedder
+
+COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    content_hash: str
+    chunk_ids: tuple[str, ...]
+
+
+def chroma_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        parts = urlsplit(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=chroma_settings,
+        )
+    Path(settings.db_dir).mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.db_dir), settings=chroma_settings)
+
+
+class Store:
+    """Chunks of articles in one Chroma collection; every chunk carries its article's metadata."""
+
+    def __init__(self, settings: Settings, embedder: SentenceEmbedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.client = chroma_client(settings)
+        self.collection = self.client.get_or_create_collection(
+            settings.collection, embedding_function=None, configuration=COLLECTION_CONFIGURATION
+        )
+
+    @property
+    def embedder(self) -> SentenceEmbedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings.embed_model)
+        return self._embedder
+
+    @cached_property
+    def vectorstore(self):
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            client=self.client,
+            collection_name=self.settings.collection,
+            embedding_function=self.embedder,
+            collection_configuration=COLLECTION_CONFIGURATION,
+        )
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.db_dir)
+
+    def chunk_count(self) -> int:
+        return self.collection.count()
+
+    def article_count(self) -> int:
+        return len(self.collection.get(where={"chunk_index": 0}, include=[])["ids"])
+
+    def article_states(self, article_ids: list[str]) -> dict[str, ArticleState]:
+        """What is stored now for these articles: the content hash and every chunk id."""
+        states: dict[str, ArticleState] = {}
+        for start in range(0, len(article_ids), 200):
+            batch = article_ids[start : start + 200]
+            found = self.collection.get(where={"article_id": {"$in": batch}}, include=["metadatas"])
+            ids_by_article: dict[str, list[str]] = {}
+            hash_by_article: dict[str, str] = {}
+            for chunk_id, meta in zip(found["ids"], found["metadatas"], strict=True):
+                article_id = str(meta["article_id"])
+                ids_by_article.setdefault(article_id, []).append(chunk_id)
+                hash_by_article[article_id] = str(meta.get("content_hash", ""))
+            for article_id, chunk_ids in ids_by_article.items():
+                states[article_id] = ArticleState(hash_by_article[article_id], tuple(sorted(chunk_ids)))
+        return states
+
+    def replace_article(
+        self,
+        *,
+        new_ids: list[str],
+        documents: list[str],
+        embeddings: list[list[float]],
+        metadatas: list[dict],
+        old_ids: tuple[str, ...] = (),
+    ) -> None:
+        """Write an article's chunks, then drop its chunks from any earlier version.
+
+        New chunk ids carry the content hash, so the new version is complete before the old goes.
+        """
+        self.collection.upsert(ids=new_ids, documents=documents, embeddings=embeddings, metadatas=metadatas)
+        stale = sorted(set(old_ids) - set(new_ids))
+        if stale:
+            self.collection.delete(ids=stale)
+
+
+_stores: dict[tuple, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store(settings: Settings) -> Store:
+    """One Store per (location, collection, model) per process."""
+    key = (settings.chroma_url, str(Path(settings.db_dir).resolve()), settings.collection, settings.embed_model)
+    with _stores_lock:
+        if key not in _stores:
+            _stores[key] = Store(settings)
+        return _stores[key]
