@@ -86,7 +86,9 @@ def _write_batch(articles: list[Article], store: Store, report: IngestReport) ->
         if state and state.content_hash == article.content_hash:
             report.unchanged += 1
             continue
-        chunks = chunk_article(article.text, title=article.title, date=article.date, max_chars=store.settings.chunk_chars)
+        chunks = chunk_article(
+            article.text, title=article.title, date=article.date, max_chars=store.settings.chunk_chars
+        )
         pending.append((article, state, chunks))
     if not pending:
         return
@@ -149,6 +151,9 @@ def ingest_paths(paths: Iterable[Path], store: Store, *, show_progress: bool | N
 
     report = IngestReport()
     # disable=None: a bar on a terminal, none in logs and pipes.
-    with write_lock(store), tqdm(unit=" articles", disable=show_progress is False or None, leave=False) as bar:
+    with (
+        write_lock(store),
+        tqdm(unit=" articles", disable=show_progress is False or None, leave=False) as bar,
+    ):
         ingest_articles(_articles_from_files(discover(paths, report), report), store, report, bar)
     return report

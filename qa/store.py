@@ -120,7 +120,12 @@ _stores_lock = threading.Lock()
 
 def get_store(settings: Settings) -> Store:
     """One Store per (location, collection, model) per process."""
-    key = (settings.chroma_url, str(Path(settings.db_dir).resolve()), settings.collection, settings.embed_model)
+    key = (
+        settings.chroma_url,
+        str(Path(settings.db_dir).resolve()),
+        settings.collection,
+        settings.embed_model,
+    )
     with _stores_lock:
         if key not in _stores:
             _stores[key] = Store(settings)

@@ -16,21 +16,23 @@ WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 STOPWORDS = frozenset(
     """
     a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing done down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor not now of off on once only or other our ours ourselves out
-    over own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves s t don ll re ve d m o y
-    tell say says said saying told describe described mention mentioned happen happened
+    below between both but by can could did do does doing done down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself yourselves s t don ll re ve d
+    m o y tell say says said saying told describe described mention mentioned happen happened
     according recent recently latest news article articles week today yesterday
     """.split()
 )
 
 # Reporting verbs: a sentence with one of these carries somebody's words.
 REPORTING_STEMS = frozenset(
-    """say said told tell ad state note stress urg warn claim argu announc explain insist
-     describ call express congratul pledg vow suggest prais criticis critic welcom accord""".split()
+    """
+    say said told tell ad state note stress urg warn claim argu announc explain insist describ call
+    express congratul pledg vow suggest prais criticis critic welcom accord
+    """.split()
 )
 SPEECH_QUESTION_RE = re.compile(
     r"\b(say|said|says|tell|told|state|stated|describe|described|mention|mentioned|position|"

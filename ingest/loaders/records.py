@@ -6,8 +6,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.articles import Article, LoadError, clean_body, make_article_id, parse_date, source_from_url
-from ingest.articles import title_from_text
+from ingest.articles import (
+    Article,
+    LoadError,
+    clean_body,
+    make_article_id,
+    parse_date,
+    source_from_url,
+    title_from_text,
+)
 from ingest.loaders.common import read_text
 
 TEXT_FIELDS = ("text", "body", "content")

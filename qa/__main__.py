@@ -1,0 +1,76 @@
+"""python -m qa ask|search: ask the stored articles from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question (or search query)")
+    parser.add_argument("--k", type=int, help="passages to retrieve")
+    parser.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    parser.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    parser.add_argument(
+        "--as-of", dest="as_of", help="answer as of YYYY-MM-DD: nothing published later is used"
+    )
+    parser.add_argument("--db", help="Chroma directory (QA_DB_DIR)")
+    parser.add_argument("--collection", help="collection name (QA_COLLECTION)")
+    parser.add_argument("--json", action="store_true", help="print JSON (the shape in DESIGN.md)")
+
+
+def _print_answer(result) -> None:
+    print(textwrap.fill(result.answer, width=100))
+    if result.sources:
+        print("\nSources:")
+        for source in result.sources:
+            where = " ".join(part for part in (source.date, source.source, source.url) if part)
+            print(f"[{source.n}] {source.title} ({where})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer a question, quoting and citing the articles")
+    _common(ask)
+    ask.add_argument("--llm", help="answer backend (QA_LLM); default: extractive")
+    find = commands.add_parser("search", help="the passages that best match a query")
+    _common(find)
+    args = parser.parse_args(argv)
+
+    from qa.chain import QuestionError, answer, search
+    from qa.config import settings_with
+
+    settings = settings_with(db_dir=args.db, collection=args.collection)
+    options = {
+        "k": args.k,
+        "since": args.since,
+        "until": args.until,
+        "as_of": args.as_of,
+        "settings": settings,
+    }
+    try:
+        if args.command == "ask":
+            result = answer(args.question, llm=args.llm, **options)
+            if args.json:
+                print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+            else:
+                _print_answer(result)
+        else:
+            hits = search(args.question, **options)
+            if args.json:
+                print(json.dumps({"results": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
+            else:
+                for hit in hits:
+                    print(f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({hit.date})")
+                    print(textwrap.indent(textwrap.shorten(hit.text, 300), "   "))
+    except QuestionError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The embedded extractive answerer: a short answer made of verbatim, cited sentences.
+
+Each sentence of the retrieved passages is scored by the share of the question's terms it holds
+(a "..., he said." sentence also counts the names of the sentence before it, where its speaker
+is), plus a little of its passage's retrieval score, plus a nudge for reported speech when the
+question asks what someone said. The best sentences, within a character budget, are kept in
+reading order and marked [n]. When no sentence holds enough of the question, the answer says the
+articles don't say, rather than quoting something loosely related.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langchain_core.documents import Document
+
+from qa.query import Query, features, term_match
+from qa.schema import Answer, Source
+from qa.text import PRONOUN_ATTRIBUTION_RE, REPORTING_STEMS, Sentence, content_stems, split_sentences
+
+MIN_COVERAGE = 0.6  # a sentence must hold this share of the question's weighted terms
+RELATIVE_CUTOFF = 0.8  # ... and score this close to the best sentence
+SPEECH_BONUS = 0.1
+PASSAGE_WEIGHT = 0.2
+MAX_ARTICLES = 3
+NO_TERMS_MIN_SIMILARITY = 0.55  # a question with no content words can lean on similarity alone
+
+NOT_FOUND = "The articles don't say."
+EMPTY_STORE = (
+    "There are no articles in the store yet. Add some with `python -m ingest PATH` "
+    "(files, folders, JSON or JSONL), then ask again."
+)
+
+
+@dataclass
+class ScoredSentence:
+    sentence: Sentence
+    document: Document
+    coverage: float
+    score: float
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return str(self.document.metadata.get("article_id", "")), " ".join(self.sentence.text.split())
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[Sentence, ...]:
+    return tuple(split_sentences(text))
+
+
+def _is_reported_speech(sentence: Sentence) -> bool:
+    return bool(content_stems(sentence.text) & REPORTING_STEMS) or " said" in sentence.text
+
+
+def _sentence_coverage(query: Query, sentence: Sentence, before: tuple[Sentence, ...]) -> float:
+    """Share of the question's terms in the sentence; names may come from the sentences before it.
+
+    "..., he said." takes its speaker from the sentence just before (0.8); any sentence gets half
+    credit for a name in the two sentences before it, where a passage keeps to one person. Only the
+    question's first name (its subject: "What did X say about Y") is carried, never the topic.
+    """
+    if not query.terms:
+        return 0.0
+    subject = next((t for t in query.terms if t.is_name), None)
+    own = features(sentence.text)
+    pronoun = bool(before) and bool(PRONOUN_ATTRIBUTION_RE.search(sentence.text))
+    total = 0.0
+    for term in query.terms:
+        match = term_match(term, own)
+        if match < 1.0 and term is subject and before:
+            if pronoun:
+                match = max(match, 0.8 * term_match(term, features(before[-1].text)))
+            match = max(match, 0.5 * max(term_match(term, features(s.text)) for s in before))
+        total += term.weight * match
+    return total / query.total_weight
+
+
+def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSentence]:
+    best: dict[tuple[str, str], ScoredSentence] = {}
+    for document in documents:
+        passage_score = float(document.metadata.get("similarity", 0.0))
+        sentences = _sentences(document.page_content)
+        for index, sentence in enumerate(sentences):
+            share = _sentence_coverage(query, sentence, sentences[max(0, index - 2) : index])
+            score = share + PASSAGE_WEIGHT * passage_score
+            if query.wants_speech:
+                score += SPEECH_BONUS if _is_reported_speech(sentence) else -SPEECH_BONUS
+            if not query.terms:
+                score = passage_score
+            candidate = ScoredSentence(sentence, document, share, score)
+            if candidate.key not in best or best[candidate.key].score < score:
+                best[candidate.key] = candidate
+    return sorted(best.values(), key=lambda s: s.score, reverse=True)
+
+
+def _select(query: Query, scored: list[ScoredSentence], max_chars: int) -> list[ScoredSentence]:
+    if not scored:
+        return []
+    top = scored[0]
+    if query.terms and top.coverage < MIN_COVERAGE:
+        return []
+    if not query.terms and top.score < NO_TERMS_MIN_SIMILARITY:
+        return []
+    chosen: list[ScoredSentence] = []
+    articles: list[str] = []
+    used = 0
+    for candidate in scored:
+        if candidate.score < RELATIVE_CUTOFF * top.score:
+            break
+        if query.terms and candidate.coverage < MIN_COVERAGE:
+            continue
+        article_id = candidate.key[0]
+        if article_id not in articles and len(articles) >= MAX_ARTICLES:
+            continue
+        length = len(candidate.sentence.text) + 5
+        if chosen and used + length > max_chars:
+            continue
+        chosen.append(candidate)
+        used += length
+        if article_id not in articles:
+            articles.append(article_id)
+    return chosen
+
+
+def _passage(chosen: list[ScoredSentence]) -> str:
+    """The paragraphs of the article that hold the cited sentences, in order, each once."""
+    paragraphs: list[str] = []
+    for item in sorted(chosen, key=lambda c: (c.document.metadata.get("chunk_index", 0), c.sentence.start)):
+        for paragraph in item.document.page_content.split("\n\n"):
+            if item.sentence.text in paragraph and paragraph not in paragraphs:
+                paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def _not_found(query: Query, scored: list[ScoredSentence]) -> str:
+    """Say what the articles do and don't hold, when the question names things."""
+    names_found = [
+        t.label
+        for t in query.terms
+        if t.is_name and any(term_match(t, features(s.sentence.text)) for s in scored)
+    ]
+    missing = [t.label for t in query.terms if t.label not in names_found]
+    if names_found and missing:
+        return f"{NOT_FOUND} They mention {', '.join(names_found)}, but nothing on {', '.join(missing)}."
+    return NOT_FOUND
+
+
+def extractive_answer(query: Query, documents: list[Document], max_chars: int = 800) -> Answer:
+    scored = score_sentences(query, documents)
+    chosen = _select(query, scored, max_chars)
+    if not chosen:
+        return Answer(answer=_not_found(query, scored), found=False)
+
+    # Sources numbered by their best sentence; sentences kept in reading order within each source.
+    by_article: dict[str, list[ScoredSentence]] = {}
+    for item in chosen:
+        by_article.setdefault(item.key[0], []).append(item)
+    sources: list[Source] = []
+    parts: list[str] = []
+    for n, items in enumerate(by_article.values(), start=1):
+        items.sort(key=lambda c: (c.document.metadata.get("chunk_index", 0), c.sentence.start))
+        lead = max(items, key=lambda c: c.score)
+        meta = lead.document.metadata
+        sources.append(
+            Source(
+                n=n,
+                title=str(meta.get("title", "")),
+                date=str(meta.get("date", "")),
+                url=str(meta.get("url", "")),
+                source=str(meta.get("source", "")),
+                article_id=str(meta.get("article_id", "")),
+                chunk_id=str(meta.get("chunk_id", lead.document.id or "")),
+                text=_passage(items),
+                score=round(float(meta.get("score", 0.0)), 4),
+                quotes=[c.sentence.text for c in items],
+            )
+        )
+        parts.extend(f"{c.sentence.text} [{n}]" for c in items)
+    return Answer(answer=" ".join(parts), found=True, sources=sources)

@@ -1,0 +1,161 @@
+"""What a question asks for: its terms (names weigh more), acronym expansions, and speech intent.
+
+Retrieval uses the terms to pull in chunks that name what the question names; the extractive
+answerer uses them to pick the sentences that answer it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.acronyms import expand, find_acronyms
+from qa.text import SPEECH_QUESTION_RE, STOPWORDS, stem, words
+
+NAME_WEIGHT = 2.0
+WORD_WEIGHT = 1.0
+# Imperatives that open a request, not a topic.
+COMMAND_WORDS = frozenset(
+    """
+    summarize summarise explain list give show find please describe
+    """.split()
+)
+# Titles before a name: "Premier Li Qiang" is matched by "Li" or "Qiang", not by "Premier".
+TITLES = frozenset(
+    """
+    mr mrs ms dr prof president premier prime minister chancellor secretary senator sen rep
+    governor gov mayor king queen prince princess pope ceo chairman chairwoman chair general judge
+    justice former foreign deputy vice
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    """One thing the question names; a sentence matches it by any of its stems or phrases."""
+
+    label: str
+    stems: frozenset[str]
+    phrases: tuple[str, ...] = ()  # lower-cased phrases (acronym expansions)
+    weight: float = WORD_WEIGHT
+    is_name: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str
+    search_text: str
+    terms: tuple[TermGroup, ...]
+    wants_speech: bool
+    expansions: dict[str, tuple[str, ...]]
+
+    @property
+    def total_weight(self) -> float:
+        return sum(t.weight for t in self.terms)
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def analyze(question: str, collection=None) -> Query:
+    """Terms of the question; with a collection, acronyms are expanded from what it stores."""
+    question = " ".join(question.split())
+    expansions: dict[str, tuple[str, ...]] = {}
+    if collection is not None:
+        for acronym in find_acronyms(question):
+            phrases = tuple(expand(acronym, collection))
+            if phrases:
+                expansions[acronym] = phrases
+
+    terms: list[TermGroup] = []
+    tokens = [(m.group(0), m.start()) for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'’\-]*", question)]
+    name_run: list[str] = []
+
+    def close_name_run() -> None:
+        if name_run:
+            label = " ".join(name_run)
+            core = [w for w in name_run if w.lower() not in TITLES] or name_run
+            terms.append(TermGroup(label, frozenset(stem(w) for w in core), weight=NAME_WEIGHT, is_name=True))
+            name_run.clear()
+
+    for position, (word, _) in enumerate(tokens):
+        lower = word.lower().rstrip("'’s") if word.endswith(("'s", "’s")) else word.lower()
+        acronym = word.rstrip("s'’") if word.rstrip("s'’") in expansions else None
+        if acronym:
+            close_name_run()
+            phrases = expansions[acronym]
+            terms.append(
+                TermGroup(
+                    acronym,
+                    frozenset({stem(acronym)}),
+                    phrases=tuple(p.lower() for p in phrases),
+                    weight=NAME_WEIGHT,
+                    is_name=True,
+                )
+            )
+            continue
+        if lower in STOPWORDS or (position == 0 and lower in COMMAND_WORDS):
+            close_name_run()
+            continue
+        if _is_capitalised(word) and not (position == 0 and lower in COMMAND_WORDS):
+            name_run.append(word)
+            continue
+        close_name_run()
+        terms.append(TermGroup(word, frozenset({stem(lower)}), weight=WORD_WEIGHT))
+    close_name_run()
+
+    # The same term twice counts once.
+    unique: dict[tuple, TermGroup] = {}
+    for term in terms:
+        unique.setdefault((term.stems, term.phrases), term)
+
+    search_text = question
+    if expansions:
+        search_text += " (" + "; ".join(f"{a}: {', '.join(p)}" for a, p in expansions.items()) + ")"
+    return Query(
+        question=question,
+        search_text=search_text,
+        terms=tuple(unique.values()),
+        wants_speech=bool(SPEECH_QUESTION_RE.search(question)),
+        expansions=expansions,
+    )
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    """What term matching needs of a text, computed once."""
+
+    lower: str
+    stems: frozenset[str]
+    name_stems: frozenset[str]  # stems of words written with a capital (names, not "world")
+
+
+@lru_cache(maxsize=50_000)
+def features(text: str) -> TextFeatures:
+    tokens = words(text)
+    return TextFeatures(
+        lower=text.lower(),
+        stems=frozenset(stem(w) for w in tokens if w.lower() not in STOPWORDS),
+        name_stems=frozenset(stem(w) for w in tokens if w[:1].isupper()),
+    )
+
+
+def term_match(term: TermGroup, text: TextFeatures) -> float:
+    """How well a text holds a term: 1 fully; less for part of a name or of an expansion phrase."""
+    if any(p in text.lower for p in term.phrases):
+        return 1.0
+    if term.is_name:
+        held = term.stems & text.name_stems
+        if held == term.stems:
+            return 1.0
+        if held:  # "Mishustin" for "Mikhail Mishustin"
+            return 0.8
+    elif term.stems & text.stems:
+        return 1.0
+    for phrase in term.phrases:
+        phrase_stems = {stem(w) for w in words(phrase) if w.lower() not in STOPWORDS}
+        if phrase_stems and len(phrase_stems & text.stems) * 3 >= len(phrase_stems) * 2:
+            return 0.7
+    return 0.0
