@@ -103,7 +103,7 @@ def answer(
     answerer = make_answerer(store, settings, llm)
     if store.chunk_count() == 0:
         return Answer(answer=EMPTY_STORE, found=False)
-    store.embedder  # loaded once per process; not part of a question's time
+    _ = store.embedder  # loaded once per process; not part of a question's time
     started = time.perf_counter()
     documents = retriever.invoke(question)
     retrieved = time.perf_counter()
