@@ -1,0 +1,239 @@
+"""The Gradio app: a chat over the stored articles, with sources, and named API endpoints.
+
+UI and API are thin faces over `qa.chain` (answer, search); this file holds layout and wiring only.
+Endpoints: /ask and /search (JSON of DESIGN.md), /chat (what the chat box calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import ipaddress
+import sys
+from pathlib import Path
+
+import gradio as gr
+
+from qa.chain import QuestionError, answer, search
+from qa.config import Settings, get_settings
+from qa.extractive import EMPTY_STORE
+from qa.schema import Answer
+from qa.store import get_store
+
+TITLE = "NewsQA"
+TAGLINE = "Ask questions about your news articles; get short answers that quote and cite them. Runs offline."
+EXAMPLES = [
+    "What did Mishustin say about BRI?",
+    "What did the council decide about bike lanes?",
+    "What did the museum director say about the exhibition?",
+]
+CSS = """
+.source-card {border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 10px 12px; margin-bottom: 10px;}
+.source-card h4 {margin: 0 0 4px 0;}
+.source-meta {color: var(--body-text-color-subdued); font-size: 0.9em; margin-bottom: 6px;}
+.source-card mark {background: #fff3b0; color: inherit; padding: 0 1px;}
+"""
+
+
+def store_status(settings: Settings) -> str:
+    store = get_store(settings)
+    articles, chunks = store.article_count(), store.chunk_count()
+    if not articles:
+        return (
+            "**No articles yet.** Add some: `.venv/bin/python -m ingest PATH` (files, folders, JSON/JSONL)."
+        )
+    return f"**{articles:,}** articles ({chunks:,} passages) in the store."
+
+
+def render_sources(result: Answer | None) -> str:
+    if result is None or not result.sources:
+        return "<p class='source-meta'>Sources of the answer appear here.</p>"
+    cards = []
+    for source in result.sources:
+        passage = html.escape(source.text)
+        for quote in source.quotes:
+            escaped = html.escape(quote)
+            passage = passage.replace(escaped, f"<mark>{escaped}</mark>", 1)
+        passage = passage.replace("\n\n", "<br><br>")
+        title = html.escape(source.title or "(untitled)")
+        if source.url.startswith(("http://", "https://")):
+            title = (
+                f"<a href='{html.escape(source.url, quote=True)}' target='_blank' rel='noopener'>{title}</a>"
+            )
+        meta = " · ".join(html.escape(part) for part in (source.date, source.source) if part)
+        cards.append(
+            f"<div class='source-card'><h4>[{source.n}] {title}</h4>"
+            f"<div class='source-meta'>{meta}</div><div>{passage}</div></div>"
+        )
+    return "".join(cards)
+
+
+def build_app(settings: Settings | None = None) -> gr.Blocks:
+    settings = settings or get_settings()
+
+    def ask(question: str, k: int = 0, since: str = "", until: str = "", as_of: str = "") -> dict:
+        """Answer a question from the stored articles: {answer, found, sources, timings_ms}."""
+        try:
+            result = answer(
+                question,
+                k=k or None,
+                since=since or None,
+                until=until or None,
+                as_of=as_of or None,
+                settings=settings,
+            )
+        except QuestionError as err:
+            raise gr.Error(str(err)) from None
+        return result.to_json()
+
+    def search_api(query: str, k: int = 10, since: str = "", until: str = "", as_of: str = "") -> dict:
+        """The passages that best match a query: {results: [...]}."""
+        try:
+            hits = search(
+                query,
+                k=k or None,
+                since=since or None,
+                until=until or None,
+                as_of=as_of or None,
+                settings=settings,
+            )
+        except QuestionError as err:
+            raise gr.Error(str(err)) from None
+        return {"results": [hit.to_json() for hit in hits]}
+
+    def chat(message: str, history: list, since: str, until: str):
+        history = list(history or [])
+        history.append({"role": "user", "content": message})
+        try:
+            result = answer(message, since=since or None, until=until or None, settings=settings)
+        except QuestionError as err:
+            history.append({"role": "assistant", "content": str(err)})
+            yield history, render_sources(None), ""
+            return
+        history.append({"role": "assistant", "content": ""})
+        # The extractive answer is ready at once; it is still sent sentence by sentence, as an
+        # LLM backend's tokens would be, so the UI and the API behave the same for both.
+        pieces = result.answer.split("] ")
+        text = ""
+        for index, piece in enumerate(pieces):
+            text += piece + ("] " if index < len(pieces) - 1 else "")
+            history[-1] = {"role": "assistant", "content": text.strip()}
+            yield history, render_sources(None), ""
+        yield history, render_sources(result), ""
+
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"# {TITLE}\n{TAGLINE}")
+        status = gr.Markdown(store_status(settings), elem_id="store-status")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    height=460,
+                    elem_id="chatbot",
+                    buttons=["copy"],
+                    placeholder=EMPTY_STORE
+                    if get_store(settings).chunk_count() == 0
+                    else "Ask about the articles: who said what, where, when.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask a question…",
+                        show_label=False,
+                        scale=5,
+                        elem_id="question",
+                        autofocus=True,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                with gr.Accordion("Filters", open=False), gr.Row():
+                    since = gr.Textbox(label="Published on or after (YYYY-MM-DD)", elem_id="since")
+                    until = gr.Textbox(label="Published on or before (YYYY-MM-DD)", elem_id="until")
+                gr.Examples(EXAMPLES, inputs=question)
+                clear = gr.Button("Clear chat", size="sm")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(render_sources(None), elem_id="sources")
+
+        chat_inputs = [question, chatbot, since, until]
+        chat_outputs = [chatbot, sources, question]
+        send.click(chat, chat_inputs, chat_outputs, api_name="chat")
+        question.submit(chat, chat_inputs, chat_outputs, api_visibility="private")
+        clear.click(lambda: ([], render_sources(None)), None, [chatbot, sources], api_visibility="private")
+        demo.load(lambda: store_status(settings), None, status, api_visibility="private")
+        gr.api(ask, api_name="ask")
+        gr.api(search_api, api_name="search")
+    return demo
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the NewsQA app.")
+    parser.add_argument("--host", help="address to listen on (QA_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (QA_PORT, default 7860)")
+    parser.add_argument("--db", help="Chroma directory (QA_DB_DIR)")
+    parser.add_argument(
+        "--ingest",
+        action="append",
+        default=[],
+        type=Path,
+        help="ingest this file or folder (if it exists) before serving; repeatable",
+    )
+    parser.add_argument(
+        "--allow-public-without-auth",
+        action="store_true",
+        help="listen on a non-loopback address even when QA_AUTH is not set",
+    )
+    args = parser.parse_args(argv)
+
+    from qa.config import settings_with
+
+    settings = settings_with(host=args.host, port=args.port, db_dir=args.db)
+    auth = None
+    if settings.auth:
+        user, sep, password = settings.auth.partition(":")
+        if not sep or not user or not password:
+            print("error: QA_AUTH must be user:password", file=sys.stderr)
+            return 2
+        auth = (user, password)
+    if not is_loopback(settings.host) and auth is None and not args.allow_public_without_auth:
+        print(
+            f"error: refusing to listen on {settings.host} without QA_AUTH (set QA_AUTH=user:password, "
+            "or pass --allow-public-without-auth)",
+            file=sys.stderr,
+        )
+        return 2
+
+    store = get_store(settings)
+    paths = [path for path in args.ingest if path.exists()]
+    if paths:
+        from ingest.pipeline import ingest_paths
+
+        report = ingest_paths(paths, store, show_progress=None)
+        print(f"ingest {' '.join(map(str, paths))}: {report.summary_line()}", flush=True)
+        for failure in report.failed:
+            print(f"  failed: {failure['path']}: {failure['error']}", flush=True)
+    _ = store.embedder  # load the model before the first question, not during it
+
+    demo = build_app(settings)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        css=CSS,
+        theme=gr.themes.Soft(),
+        show_error=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
