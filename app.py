@@ -23,9 +23,9 @@ from qa.store import get_store
 TITLE = "NewsQA"
 TAGLINE = "Ask questions about your news articles; get short answers that quote and cite them. Runs offline."
 EXAMPLES = [
-    "What did Mishustin say about BRI?",
     "What did the council decide about bike lanes?",
-    "What did the museum director say about the exhibition?",
+    "What did Raman say about fuel costs?",
+    "What did Lindqvist say about the NMHP?",
 ]
 CSS = """
 .source-card {border: 1px solid var(--border-color-primary); border-radius: 8px;

@@ -54,27 +54,39 @@ def _is_reported_speech(sentence: Sentence) -> bool:
     return bool(content_stems(sentence.text) & REPORTING_STEMS) or " said" in sentence.text
 
 
-def _sentence_coverage(query: Query, sentence: Sentence, before: tuple[Sentence, ...]) -> float:
-    """Share of the question's terms in the sentence; names may come from the sentences before it.
+def _sentence_coverage(
+    query: Query, sentence: Sentence, before: tuple[Sentence, ...], title: str
+) -> tuple[float, bool]:
+    """Share of the question's terms the sentence holds, and whether it holds what is asked about.
 
-    "..., he said." takes its speaker from the sentence just before (0.8); any sentence gets half
-    credit for a name in the two sentences before it, where a passage keeps to one person. Only the
-    question's first name (its subject: "What did X say about Y") is carried, never the topic.
+    A sentence inherits from its context, at a discount: "..., he said." takes its speaker from the
+    sentence just before (0.8); the subject named in the two sentences before, or a topic word in
+    the article's title, counts half. Only the question's first name (its subject: "What did X
+    say about Y") is carried as a speaker. Beyond the subject, some other term must be there too,
+    at least from context: X alone does not answer what X said about Y.
     """
     if not query.terms:
-        return 0.0
+        return 0.0, True
     subject = next((t for t in query.terms if t.is_name), None)
     own = features(sentence.text)
+    context = [features(s.text) for s in before]
     pronoun = bool(before) and bool(PRONOUN_ATTRIBUTION_RE.search(sentence.text))
     total = 0.0
+    asked_about = False
     for term in query.terms:
         match = term_match(term, own)
-        if match < 1.0 and term is subject and before:
-            if pronoun:
-                match = max(match, 0.8 * term_match(term, features(before[-1].text)))
-            match = max(match, 0.5 * max(term_match(term, features(s.text)) for s in before))
+        if match < 1.0 and before and term is subject:
+            if pronoun and term is subject:
+                match = max(match, 0.8 * term_match(term, context[-1]))
+            match = max(match, 0.5 * max(term_match(term, c) for c in context))
+        if match < 1.0 and term is not subject and not term.is_name and title:
+            match = max(match, 0.5 * term_match(term, features(title)))
+        if term is not subject and match > 0:
+            asked_about = True
         total += term.weight * match
-    return total / query.total_weight
+    if subject is not None and len(query.terms) == 1:
+        asked_about = True
+    return total / query.total_weight, asked_about
 
 
 def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSentence]:
@@ -83,7 +95,11 @@ def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSente
         passage_score = float(document.metadata.get("similarity", 0.0))
         sentences = _sentences(document.page_content)
         for index, sentence in enumerate(sentences):
-            share = _sentence_coverage(query, sentence, sentences[max(0, index - 2) : index])
+            share, asked_about = _sentence_coverage(
+                query, sentence, sentences[max(0, index - 2) : index], str(document.metadata.get("title", ""))
+            )
+            if not asked_about:
+                share = min(share, MIN_COVERAGE - 0.01)
             score = share + PASSAGE_WEIGHT * passage_score
             if query.wants_speech:
                 score += SPEECH_BONUS if _is_reported_speech(sentence) else -SPEECH_BONUS

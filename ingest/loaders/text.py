@@ -64,6 +64,10 @@ def load(path: Path) -> list[Article]:
         heading = MD_HEADING_RE.match(body)
         if heading:
             title, body = heading.group(1).strip(), body[heading.end() :]
+            marker = DATE_MARKER_RE.match(body)  # "# Title" then "date: ..." on its own line
+            if marker:
+                date = date or parse_date(marker.group(1))
+                body = body[marker.end() :]
         elif path.suffix.lower() == ".txt":
             title, body = _plain_title_line(body)
     if path.suffix.lower() == ".md":
