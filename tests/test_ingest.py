@@ -55,15 +55,27 @@ def test_broken_files_are_skipped_and_reported(store, articles_dir: Path):
 def test_cli_json_report_and_exit_status(tmp_path: Path, articles_dir: Path):
     (articles_dir / "empty.txt").write_text("")
     env = run_env(QA_DB_DIR=str(tmp_path / "db"))
-    done = subprocess.run([PYTHON, "-m", "ingest", str(articles_dir), "--json"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [PYTHON, "-m", "ingest", str(articles_dir), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["added"] == 4 and report["chunks"] > 0
     assert report["failed"] == [{"path": str(articles_dir / "empty.txt"), "error": "empty file"}]
 
     (articles_dir / "empty.txt").unlink()
-    again = subprocess.run([PYTHON, "-m", "ingest", str(articles_dir)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [PYTHON, "-m", "ingest", str(articles_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr
     assert "0 added, 0 updated, 4 unchanged, 0 failed" in again.stdout

@@ -29,9 +29,16 @@ def test_markdown_heading_and_date_line():
 
 def test_front_matter(tmp_path: Path):
     path = tmp_path / "a.md"
-    path.write_text("---\ntitle: Front title\ndate: 2023-01-05\nsource: Wire\nurl: https://x.org/a\n---\n\nBody text here.\n")
+    path.write_text(
+        "---\ntitle: Front title\ndate: 2023-01-05\nsource: Wire\nurl: https://x.org/a\n---\n\nBody text here.\n"
+    )
     article = load_file(path).articles[0]
-    assert (article.title, article.date, article.source, article.url) == ("Front title", "2023-01-05", "Wire", "https://x.org/a")
+    assert (article.title, article.date, article.source, article.url) == (
+        "Front title",
+        "2023-01-05",
+        "Wire",
+        "https://x.org/a",
+    )
     assert article.text == "Body text here."
 
 
@@ -49,7 +56,11 @@ def test_jsonl_fields_and_stable_ids():
     assert not first.problems
     pool, tram = first.articles
     assert (pool.title, pool.date, pool.url, pool.source) == (
-        "City opens new swimming pool", "2024-07-01", "https://example.org/pool", "Test Wire")
+        "City opens new swimming pool",
+        "2024-07-01",
+        "https://example.org/pool",
+        "Test Wire",
+    )
     assert tram.date == "2024-07-02" and tram.text.startswith("The number 4 tram")
     assert [a.article_id for a in first.articles] == [a.article_id for a in again.articles]
     assert pool.article_id != tram.article_id

@@ -88,14 +88,27 @@ def test_search_ranks_the_right_article_first(filled):
 
 def test_cli_ask_json(tmp_path: Path, articles_dir: Path):
     env = run_env(QA_DB_DIR=str(tmp_path / "db"))
-    subprocess.run([PYTHON, "-m", "ingest", str(articles_dir)], cwd=ROOT, env=env, check=True, timeout=300,
-                   capture_output=True)
-    done = subprocess.run([PYTHON, "-m", "qa", "ask", "What did Brandt say about GCI?", "--json"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [PYTHON, "-m", "ingest", str(articles_dir)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [PYTHON, "-m", "qa", "ask", "What did Brandt say about GCI?", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["found"] is True and BRANDT_ALIGN in result["answer"]
     assert result["sources"][0]["n"] == 1 and set(result["timings_ms"]) == {"retrieve", "answer"}
-    empty = subprocess.run([PYTHON, "-m", "qa", "ask", " "], cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=300)
+    empty = subprocess.run(
+        [PYTHON, "-m", "qa", "ask", " "], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert empty.returncode == 2 and "empty" in empty.stderr

@@ -1,0 +1,94 @@
+"""The app, launched for real on a free port and called through gradio_client."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from tests.conftest import PYTHON, ROOT, free_port, run_env
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("app")
+    port = free_port()
+    log = (tmp / "app.log").open("w")
+    env = run_env(QA_DB_DIR=str(tmp / "db"), QA_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    process = subprocess.Popen(
+        [PYTHON, "app.py", "--ingest", str(Path(__file__).parent / "fixtures")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"app exited: {(tmp / 'app.log').read_text()}")
+        try:
+            Client(url, verbose=False)
+            break
+        except Exception:
+            time.sleep(1)
+    else:
+        process.kill()
+        pytest.fail(f"app did not start: {(tmp / 'app.log').read_text()}")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_ask_endpoint_returns_the_design_json(app_url):
+    result = Client(app_url, verbose=False).predict("What did Brandt say about GCI?", api_name="/ask")
+    assert set(result) == {"answer", "found", "sources", "timings_ms"}
+    assert result["found"] is True
+    assert "Southmark is willing to align the Green Corridor Initiative" in result["answer"]
+    source = result["sources"][0]
+    assert source["n"] == 1 and source["date"] == "2024-02-14"
+    assert {"title", "url", "source", "article_id", "chunk_id", "text", "score"} <= set(source)
+
+
+def test_ask_with_filters_and_not_found(app_url):
+    client = Client(app_url, verbose=False)
+    result = client.predict("What did Brandt say about GCI?", 6, "", "2024-01-01", "", api_name="/ask")
+    assert result["found"] is False and result["sources"] == []
+
+
+def test_search_endpoint(app_url):
+    results = Client(app_url, verbose=False).predict("tram repairs", api_name="/search")["results"]
+    assert results[0]["rank"] == 1 and results[0]["title"] == "Tram line closed for repairs"
+
+
+def test_chat_endpoint_streams_a_cited_answer(app_url):
+    job = Client(app_url, verbose=False).submit(
+        "What did Lena Moss say about the apple harvest?", [], "", "", api_name="/chat"
+    )
+    history, sources_html, box = job.result()
+    reply = history[-1]
+    text = reply["content"] if isinstance(reply["content"], str) else reply["content"][0]["text"]
+    assert reply["role"] == "assistant" and "[1]" in text and "Grower Lena Moss said" in text
+    assert "Orchard growers expect a late apple harvest" in sources_html and "<mark>" in sources_html
+    assert box == ""
+    assert len(job.outputs()) >= 2  # streamed: partial answers came before the last one
+
+
+def test_empty_question_is_a_clear_error(app_url):
+    with pytest.raises(Exception, match="empty"):
+        Client(app_url, verbose=False).predict("   ", api_name="/ask")
+
+
+def test_refuses_public_address_without_auth(tmp_path):
+    done = subprocess.run(
+        [PYTHON, "app.py", "--host", "0.0.0.0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=run_env(QA_DB_DIR=str(tmp_path / "db")),
+    )
+    assert done.returncode == 2 and "QA_AUTH" in done.stderr
