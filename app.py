@@ -14,7 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.chain import QuestionError, answer, search
+from qa.chain import QuestionError, answer, search, stream_answer
 from qa.config import Settings, get_settings
 from qa.extractive import EMPTY_STORE
 from qa.schema import Answer
@@ -103,24 +103,19 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         return {"results": [hit.to_json() for hit in hits]}
 
     def chat(message: str, history: list, since: str, until: str):
-        history = list(history or [])
-        history.append({"role": "user", "content": message})
+        history = [
+            *(history or []),
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": ""},
+        ]
         try:
-            result = answer(message, since=since or None, until=until or None, settings=settings)
+            for item in stream_answer(message, since=since or None, until=until or None, settings=settings):
+                final = item if isinstance(item, Answer) else None
+                history[-1] = {"role": "assistant", "content": final.answer if final else item}
+                yield history, render_sources(final), ""
         except QuestionError as err:
-            history.append({"role": "assistant", "content": str(err)})
+            history[-1] = {"role": "assistant", "content": str(err)}
             yield history, render_sources(None), ""
-            return
-        history.append({"role": "assistant", "content": ""})
-        # The extractive answer is ready at once; it is still sent sentence by sentence, as an
-        # LLM backend's tokens would be, so the UI and the API behave the same for both.
-        pieces = result.answer.split("] ")
-        text = ""
-        for index, piece in enumerate(pieces):
-            text += piece + ("] " if index < len(pieces) - 1 else "")
-            history[-1] = {"role": "assistant", "content": text.strip()}
-            yield history, render_sources(None), ""
-        yield history, render_sources(result), ""
 
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{TAGLINE}")

@@ -115,15 +115,19 @@ def answer(
     return result
 
 
-def stream_answer(question: str, **options) -> Iterator[tuple[str, Answer]]:
-    """The answer text as it grows, sentence by sentence, then the whole Answer last."""
+def stream_answer(question: str, **options) -> Iterator[str | Answer]:
+    """The answer text as it grows (str), then the whole Answer last.
+
+    The extractive answer is ready at once; it is still sent sentence by sentence, as an LLM
+    backend's tokens will be, so the UI and the chat endpoint behave the same for every backend.
+    """
     result = answer(question, **options)
-    pieces = result.answer.split("] ") if result.found else [result.answer]
-    text = ""
-    for index, piece in enumerate(pieces):
-        text += piece + ("] " if index < len(pieces) - 1 else "")
-        yield text.strip(), result
-    yield result.answer, result
+    if result.found:
+        text = ""
+        for piece in result.answer.split("] ")[:-1]:
+            text += piece + "] "
+            yield text.strip()
+    yield result
 
 
 def search(

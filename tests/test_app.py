@@ -74,7 +74,22 @@ def test_chat_endpoint_streams_a_cited_answer(app_url):
     assert reply["role"] == "assistant" and "[1]" in text and "Grower Lena Moss said" in text
     assert "Orchard growers expect a late apple harvest" in sources_html and "<mark>" in sources_html
     assert box == ""
-    assert len(job.outputs()) >= 2  # streamed: partial answers came before the last one
+
+
+def _reply_text(outputs) -> str:
+    content = outputs[0][-1]["content"]
+    return content if isinstance(content, str) else content[0]["text"]
+
+
+def test_chat_streams_sentence_by_sentence(app_url):
+    job = Client(app_url, verbose=False).submit(
+        "What did Brandt say about GCI?", [], "", "", api_name="/chat"
+    )
+    job.result()
+    texts = [_reply_text(output) for output in job.outputs()]
+    assert len(texts) >= 2  # the first sentence alone, then the whole answer with its sources
+    assert texts[0].endswith("[1]") and texts[-1].startswith(texts[0]) and len(texts[-1]) > len(texts[0])
+    assert "<mark>" not in job.outputs()[0][1] and "<mark>" in job.outputs()[-1][1]
 
 
 def test_empty_question_is_a_clear_error(app_url):
