@@ -9,16 +9,21 @@ from __future__ import annotations
 import argparse
 import html
 import ipaddress
+import os
 import sys
 from pathlib import Path
 
-import gradio as gr
+# Offline by default: no usage analytics, no model hub (both read when gradio is imported).
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from qa.chain import QuestionError, answer, search, stream_answer
-from qa.config import Settings, get_settings
-from qa.extractive import EMPTY_STORE
-from qa.schema import Answer
-from qa.store import get_store
+import gradio as gr  # noqa: E402
+
+from qa.chain import QuestionError, answer, search, stream_answer  # noqa: E402
+from qa.config import Settings, get_settings  # noqa: E402
+from qa.extractive import EMPTY_STORE  # noqa: E402
+from qa.schema import Answer  # noqa: E402
+from qa.store import get_store  # noqa: E402
 
 TITLE = "NewsQA"
 TAGLINE = "Ask questions about your news articles; get short answers that quote and cite them. Runs offline."

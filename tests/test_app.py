@@ -6,41 +6,55 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client
 
 from tests.conftest import PYTHON, ROOT, free_port, run_env
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("app")
+def start_app(tmp: Path, *args: str):
+    """Run app.py on a free port with its own store; returns (process, url) once it answers."""
     port = free_port()
-    log = (tmp / "app.log").open("w")
-    env = run_env(QA_DB_DIR=str(tmp / "db"), QA_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    log_path = tmp / "app.log"
+    env = run_env(QA_DB_DIR=str(tmp / "db"), QA_PORT=str(port))
     process = subprocess.Popen(
-        [PYTHON, "app.py", "--ingest", str(Path(__file__).parent / "fixtures")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        [PYTHON, "app.py", *args], cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
     while time.time() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"app exited: {(tmp / 'app.log').read_text()}")
+            pytest.fail(f"app exited: {log_path.read_text()}")
         try:
             Client(url, verbose=False)
-            break
+            return process, url
         except Exception:
             time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail(f"app did not start: {(tmp / 'app.log').read_text()}")
+    process.kill()
+    pytest.fail(f"app did not start: {log_path.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    process, url = start_app(
+        tmp_path_factory.mktemp("app"), "--ingest", str(Path(__file__).parent / "fixtures")
+    )
     yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+def test_empty_store_says_how_to_add_articles(tmp_path):
+    process, url = start_app(tmp_path)
+    try:
+        result = Client(url, verbose=False).predict("What did Brandt say?", api_name="/ask")
+        assert result["found"] is False and "python -m ingest" in result["answer"]
+        config = httpx.get(url + "config", timeout=30).text
+        assert "No articles yet" in config
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def test_ask_endpoint_returns_the_design_json(app_url):
