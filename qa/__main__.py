@@ -30,6 +30,28 @@ def _print_answer(result) -> None:
             print(f"[{source.n}] {source.title} ({where})")
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from qa.config import settings_with
+    from qa.eval import evaluate, load_questions
+    from qa.store import get_store
+
+    settings = settings_with(db_dir=args.db, collection=args.collection)
+    try:
+        questions = load_questions(Path(args.questions))
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    metrics = evaluate(questions, get_store(settings), settings).to_json()
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for name, value in metrics.items():
+            print(f"{name:>16}: {value}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -38,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--llm", help="answer backend (QA_LLM); default: extractive")
     find = commands.add_parser("search", help="the passages that best match a query")
     _common(find)
+    evaluate = commands.add_parser("eval", help="retrieval and answer metrics over a question file")
+    evaluate.add_argument("questions", help="JSONL: question, date, choices, answers, gold_urls")
+    evaluate.add_argument("--db", help="Chroma directory (QA_DB_DIR)")
+    evaluate.add_argument("--collection", help="collection name (QA_COLLECTION)")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     args = parser.parse_args(argv)
+    if args.command == "eval":
+        return _eval(args)
 
     from qa.chain import QuestionError, answer, search
     from qa.config import settings_with

@@ -42,7 +42,7 @@ def check_date(value: str | None, name: str) -> str | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(str(value).strip()).isoformat()
+        return date.fromisoformat(str(value).strip().replace("/", "-")).isoformat()
     except ValueError:
         raise QuestionError(f"{name} must be a date as YYYY-MM-DD, not {value!r}.") from None
 
