@@ -45,9 +45,7 @@ def store_status(settings: Settings) -> str:
     store = get_store(settings)
     articles, chunks = store.article_count(), store.chunk_count()
     if not articles:
-        return (
-            "**No articles yet.** Add some: `.venv/bin/python -m ingest PATH` (files, folders, JSON/JSONL)."
-        )
+        return "**No articles yet.** Add some: `.venv/bin/python -m ingest PATH` (files, folders, JSON/JSONL)."
     return f"**{articles:,}** articles ({chunks:,} passages) in the store."
 
 
@@ -63,9 +61,7 @@ def render_sources(result: Answer | None) -> str:
         passage = passage.replace("\n\n", "<br><br>")
         title = html.escape(source.title or "(untitled)")
         if source.url.startswith(("http://", "https://")):
-            title = (
-                f"<a href='{html.escape(source.url, quote=True)}' target='_blank' rel='noopener'>{title}</a>"
-            )
+            title = f"<a href='{html.escape(source.url, quote=True)}' target='_blank' rel='noopener'>{title}</a>"
         meta = " · ".join(html.escape(part) for part in (source.date, source.source) if part)
         cards.append(
             f"<div class='source-card'><h4>[{source.n}] {title}</h4>"

@@ -53,17 +53,11 @@ def main() -> None:
     report = ingest_paths([args.articles], store, show_progress=False)
     seconds = time.perf_counter() - started
     articles = report.added + report.updated
-    rows.append(
-        (f"ingest {args.articles.name}", f"{seconds:.0f} s: {articles} articles, {report.chunks} chunks")
-    )
-    rows.append(
-        ("ingest throughput", f"{articles / seconds:.2f} articles/s, {report.chunks / seconds:.1f} chunks/s")
-    )
+    rows.append((f"ingest {args.articles.name}", f"{seconds:.0f} s: {articles} articles, {report.chunks} chunks"))
+    rows.append(("ingest throughput", f"{articles / seconds:.2f} articles/s, {report.chunks / seconds:.1f} chunks/s"))
     started = time.perf_counter()
     again = ingest_paths([args.articles], store, show_progress=False)
-    rows.append(
-        ("re-ingest, all unchanged", f"{time.perf_counter() - started:.1f} s ({again.unchanged} unchanged)")
-    )
+    rows.append(("re-ingest, all unchanged", f"{time.perf_counter() - started:.1f} s ({again.unchanged} unchanged)"))
 
     from qa.chain import answer
 

@@ -13,9 +13,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=int, help="passages to retrieve")
     parser.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
     parser.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
-    parser.add_argument(
-        "--as-of", dest="as_of", help="answer as of YYYY-MM-DD: nothing published later is used"
-    )
+    parser.add_argument("--as-of", dest="as_of", help="answer as of YYYY-MM-DD: nothing published later is used")
     parser.add_argument("--db", help="Chroma directory (QA_DB_DIR)")
     parser.add_argument("--collection", help="collection name (QA_COLLECTION)")
     parser.add_argument("--json", action="store_true", help="print JSON (the shape in DESIGN.md)")

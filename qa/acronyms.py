@@ -54,9 +54,7 @@ def expand(acronym: str, collection) -> list[str]:
     # Definitions "phrase (ACR)" count more: the text itself says what the acronym means.
     defined = re.compile(_initials_pattern(acronym, capitalised=False) + r"\s*\(" + acronym + r"\)")
     try:
-        found = collection.get(
-            where_document={"$contains": f"({acronym})"}, limit=MAX_DOCS, include=["documents"]
-        )
+        found = collection.get(where_document={"$contains": f"({acronym})"}, limit=MAX_DOCS, include=["documents"])
         definitions = found["documents"] or []
     except Exception:
         definitions = []

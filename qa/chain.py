@@ -57,11 +57,16 @@ def make_retriever(
     as_of: str | None = None,
 ) -> NewsRetriever:
     since, until, as_of = check_date(since, "since"), check_date(until, "until"), check_date(as_of, "as_of")
-    # "As of" a date: nothing published after it is used.
+    # "As of" a date: nothing published after it is used, and news close before it is favoured.
     if as_of and (until is None or as_of < until):
         until = as_of
     return NewsRetriever(
-        store=store, k=k or settings.k, candidates=max(settings.candidates, k or 0), since=since, until=until
+        store=store,
+        k=k or settings.k,
+        candidates=max(settings.candidates, k or 0),
+        since=since,
+        until=until,
+        as_of=as_of,
     )
 
 
@@ -80,9 +85,7 @@ def make_answerer(store: Store, settings: Settings, llm: str | None = None) -> R
 def build_chain(store: Store, settings: Settings, **retriever_options) -> Runnable:
     """The whole path as one LangChain runnable: {"question": str} -> Answer."""
     retriever = make_retriever(store, settings, **retriever_options)
-    return RunnablePassthrough.assign(documents=(lambda x: x["question"]) | retriever) | make_answerer(
-        store, settings
-    )
+    return RunnablePassthrough.assign(documents=(lambda x: x["question"]) | retriever) | make_answerer(store, settings)
 
 
 def answer(

@@ -34,9 +34,7 @@ def normalize_choice(text: str) -> str:
 
 def contains_choice(answer: str, choice: str) -> bool:
     needle = normalize_choice(choice)
-    return (
-        bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalize_choice(answer)) is not None
-    )
+    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalize_choice(answer)) is not None
 
 
 def answer_is_accurate(answer: str, choices: list[str], gold: list[str]) -> bool:
@@ -70,9 +68,7 @@ class EvalResult:
         n = len(self.ranks)
         metrics: dict = {"n": n}
         for cutoff in CUTOFFS:
-            metrics[f"hits@{cutoff}"] = (
-                round(sum(1 for r in self.ranks if r and r <= cutoff) / n, 4) if n else 0.0
-            )
+            metrics[f"hits@{cutoff}"] = round(sum(1 for r in self.ranks if r and r <= cutoff) / n, 4) if n else 0.0
         metrics["mrr@10"] = round(sum(1 / r for r in self.ranks if r and r <= 10) / n, 4) if n else 0.0
         metrics["answer_accuracy"] = round(sum(self.accurate) / n, 4) if n else 0.0
         metrics["not_found_rate"] = round(sum(self.not_found) / n, 4) if n else 0.0
@@ -98,9 +94,7 @@ def load_questions(path: Path) -> list[dict]:
     return questions
 
 
-def evaluate(
-    questions: list[dict], store: Store, settings: Settings, *, as_of_dates: bool = True
-) -> EvalResult:
+def evaluate(questions: list[dict], store: Store, settings: Settings, *, as_of_dates: bool = True) -> EvalResult:
     result = EvalResult()
     answerer = make_answerer(store, settings)
     _ = store.embedder  # model load is not a question's latency
@@ -108,16 +102,12 @@ def evaluate(
         question = clean_question(item["question"])
         as_of = str(item.get("date") or "").replace("/", "-") or None
         started = time.perf_counter()
-        retriever = make_retriever(
-            store, settings, k=max(10, settings.k), as_of=as_of if as_of_dates else None
-        )
+        retriever = make_retriever(store, settings, k=max(10, settings.k), as_of=as_of if as_of_dates else None)
         documents = retriever.invoke(question)
         reply = answerer.invoke({"question": question, "documents": documents[: settings.k]})
         result.latencies_ms.append((time.perf_counter() - started) * 1000)
         urls = [str(d.metadata.get("url", "")) for d in documents[:10]]
         result.ranks.append(first_hit_rank(urls, item.get("gold_urls") or []))
-        result.accurate.append(
-            answer_is_accurate(reply.answer, item.get("choices") or [], item.get("answers") or [])
-        )
+        result.accurate.append(answer_is_accurate(reply.answer, item.get("choices") or [], item.get("answers") or []))
         result.not_found.append(not reply.found)
     return result

@@ -153,9 +153,7 @@ def _passage(chosen: list[ScoredSentence]) -> str:
 def _not_found(query: Query, scored: list[ScoredSentence]) -> str:
     """Say what the articles do and don't hold, when the question names things."""
     names_found = [
-        t.label
-        for t in query.terms
-        if t.is_name and any(term_match(t, features(s.sentence.text)) for s in scored)
+        t.label for t in query.terms if t.is_name and any(term_match(t, features(s.sentence.text)) for s in scored)
     ]
     missing = [t.label for t in query.terms if t.label not in names_found]
     if names_found and missing:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from qa.config import Settings
 from qa.embeddings import SentenceEmbedder, get_embedder
+from qa.keyword_index import KeywordIndex
 
 COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
 
@@ -57,6 +58,13 @@ class Store:
         if self._embedder is None:
             self._embedder = get_embedder(self.settings.embed_model)
         return self._embedder
+
+    @cached_property
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index beside Chroma, brought in step with Chroma when first opened in a process."""
+        index = KeywordIndex(keyword_index_path(self.settings))
+        index.sync(self.collection)
+        return index
 
     @cached_property
     def vectorstore(self):
@@ -112,6 +120,22 @@ class Store:
         stale = sorted(set(old_ids) - set(new_ids))
         if stale:
             self.collection.delete(ids=stale)
+        self.keyword_index.replace(
+            [
+                (chunk_id, str(meta["article_id"]), int(meta.get("date_int", 0)), str(meta.get("title", "")), text)
+                for chunk_id, text, meta in zip(new_ids, documents, metadatas, strict=True)
+            ],
+            stale,
+        )
+
+
+def keyword_index_path(settings: Settings) -> Path:
+    """Next to the Chroma files; for a Chroma server, a local file per server and collection."""
+    name = f"keyword-{settings.collection}.sqlite3"
+    if settings.chroma_url:
+        server = "".join(ch if ch.isalnum() else "_" for ch in settings.chroma_url)
+        return Path(settings.db_dir).parent / "keyword-index" / f"{server}-{name}"
+    return Path(settings.db_dir) / name
 
 
 _stores: dict[tuple, Store] = {}

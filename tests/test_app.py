@@ -37,9 +37,7 @@ def start_app(tmp: Path, *args: str):
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    process, url = start_app(
-        tmp_path_factory.mktemp("app"), "--ingest", str(Path(__file__).parent / "fixtures")
-    )
+    process, url = start_app(tmp_path_factory.mktemp("app"), "--ingest", str(Path(__file__).parent / "fixtures"))
     yield url
     process.terminate()
     process.wait(timeout=30)
@@ -96,9 +94,7 @@ def _reply_text(outputs) -> str:
 
 
 def test_chat_streams_sentence_by_sentence(app_url):
-    job = Client(app_url, verbose=False).submit(
-        "What did Brandt say about GCI?", [], "", "", api_name="/chat"
-    )
+    job = Client(app_url, verbose=False).submit("What did Brandt say about GCI?", [], "", "", api_name="/chat")
     job.result()
     texts = [_reply_text(output) for output in job.outputs()]
     assert len(texts) >= 2  # the first sentence alone, then the whole answer with its sources

@@ -30,8 +30,7 @@ def test_markdown_heading_and_date_line():
 def test_front_matter(tmp_path: Path):
     path = tmp_path / "a.md"
     path.write_text(
-        "---\ntitle: Front title\ndate: 2023-01-05\nsource: Wire\nurl: https://x.org/a\n---\n\n"
-        "Body text here.\n"
+        "---\ntitle: Front title\ndate: 2023-01-05\nsource: Wire\nurl: https://x.org/a\n---\n\nBody text here.\n"
     )
     article = load_file(path).articles[0]
     assert (article.title, article.date, article.source, article.url) == (

@@ -85,8 +85,6 @@ def load(path: Path) -> list[Article]:
             url=url,
             path=str(path),
             article_id=make_article_id(url=url, path=str(path.resolve())),
-            authors=[
-                a.strip() for a in fields.get("authors", fields.get("author", "")).split(",") if a.strip()
-            ],
+            authors=[a.strip() for a in fields.get("authors", fields.get("author", "")).split(",") if a.strip()],
         )
     ]

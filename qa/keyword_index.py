@@ -1,0 +1,138 @@
+"""The keyword (BM25) index beside Chroma: SQLite FTS5, persisted in one file, kept in step on every write.
+
+Chroma is the one source of truth: `sync` rebuilds whatever the keyword index lacks or has too
+many of from the chunks Chroma holds, so a lost or stale index file repairs itself. SQLite gives
+BM25 ranking (FTS5's bm25()), incremental inserts and deletes, and safe concurrent readers and
+writers across processes, with nothing to install.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+from qa.text import STOPWORDS
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    article_id TEXT NOT NULL,
+    date_int INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tokenize = 'porter unicode61 remove_diacritics 2');
+"""
+TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+TITLE_WEIGHT = 2.0
+MAX_QUERY_TOKENS = 64
+
+
+def match_expression(query: str, phrases: tuple[str, ...] = ()) -> str:
+    """An FTS5 query: any of the question's words (and exact phrases), each quoted so it is data."""
+    seen: list[str] = []
+    for token in TOKEN_RE.findall(query.lower()):
+        if token not in STOPWORDS and token not in seen:
+            seen.append(token)
+    parts = [f'"{t}"' for t in seen[:MAX_QUERY_TOKENS]]
+    parts += ['"' + " ".join(TOKEN_RE.findall(p.lower())) + '"' for p in phrases if TOKEN_RE.search(p)]
+    return " OR ".join(parts)
+
+
+class KeywordIndex:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        """One connection per thread (the app answers on several threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")  # readers keep reading while a writer writes
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def count(self) -> int:
+        return self._connect().execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._connect().execute("SELECT chunk_id FROM chunks")}
+
+    def replace(self, add: list[tuple[str, str, int, str, str]], remove: list[str] = ()) -> None:
+        """In one transaction: drop `remove`, (re)write `add` (chunk_id, article_id, date_int, title, body)."""
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for chunk_id in [*remove, *(row[0] for row in add)]:
+                found = db.execute("SELECT rowid FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+                if found:
+                    db.execute("DELETE FROM fts WHERE rowid = ?", found)
+                    db.execute("DELETE FROM chunks WHERE rowid = ?", found)
+            for chunk_id, article_id, date_int, title, body in add:
+                cursor = db.execute(
+                    "INSERT INTO chunks (chunk_id, article_id, date_int) VALUES (?, ?, ?)",
+                    (chunk_id, article_id, int(date_int or 0)),
+                )
+                db.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (cursor.lastrowid, title, body))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def search(
+        self,
+        query: str,
+        *,
+        phrases: tuple[str, ...] = (),
+        k: int = 30,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, BM25 score: higher is better), best first."""
+        expression = match_expression(query, phrases)
+        if not expression:
+            return []
+        sql = (
+            f"SELECT c.chunk_id, -bm25(fts, {TITLE_WEIGHT}, 1.0) AS score "
+            "FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
+        )
+        params: list = [expression]
+        if since is not None:
+            sql += " AND c.date_int >= ?"
+            params.append(since)
+        if until is not None:
+            sql += " AND c.date_int <= ?"
+            params.append(until)
+        sql += " ORDER BY bm25(fts, ?, 1.0) LIMIT ?"
+        params += [TITLE_WEIGHT, k]
+        return [(row[0], float(row[1])) for row in self._connect().execute(sql, params)]
+
+    def sync(self, collection, batch: int = 500) -> tuple[int, int]:
+        """Make the index hold exactly the chunks Chroma holds. Returns (added, removed)."""
+        stored = set(collection.get(include=[])["ids"])
+        indexed = self.chunk_ids()
+        missing = sorted(stored - indexed)
+        extra = sorted(indexed - stored)
+        if extra:
+            self.replace([], extra)
+        for start in range(0, len(missing), batch):
+            found = collection.get(ids=missing[start : start + batch], include=["documents", "metadatas"])
+            rows = [
+                (
+                    chunk_id,
+                    str(meta.get("article_id", "")),
+                    int(meta.get("date_int", 0) or 0),
+                    str(meta.get("title", "")),
+                    text or "",
+                )
+                for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+            ]
+            self.replace(rows)
+        return len(missing), len(extra)
