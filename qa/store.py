@@ -103,6 +103,15 @@ class Store:
                 states[article_id] = ArticleState(hash_by_article[article_id], tuple(sorted(chunk_ids)))
         return states
 
+    def delete_articles(self, article_ids: list[str]) -> int:
+        """Remove articles: their chunks from Chroma and from the keyword index. Returns chunks removed."""
+        states = self.article_states(article_ids)
+        chunk_ids = sorted(cid for state in states.values() for cid in state.chunk_ids)
+        if chunk_ids:
+            self.collection.delete(ids=chunk_ids)
+            self.keyword_index.replace([], chunk_ids)
+        return len(chunk_ids)
+
     def replace_article(
         self,
         *,
