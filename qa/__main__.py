@@ -36,12 +36,18 @@ def _eval(args: argparse.Namespace) -> int:
     from qa.store import get_store
 
     settings = settings_with(db_dir=args.db, collection=args.collection)
+    store = get_store(settings)
     try:
-        questions = load_questions(Path(args.questions))
+        if args.format == "multihop-rag":
+            from qa.eval import evaluate_multihop, load_multihop_queries
+
+            # The corpus goes in first, as any other: python -m ingest corpus.json
+            metrics = evaluate_multihop(load_multihop_queries(Path(args.questions)), store, settings)
+        else:
+            metrics = evaluate(load_questions(Path(args.questions)), store, settings).to_json()
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    metrics = evaluate(questions, get_store(settings), settings).to_json()
     if args.json:
         print(json.dumps(metrics))
     else:
@@ -60,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     _common(find)
     evaluate = commands.add_parser("eval", help="retrieval and answer metrics over a question file")
     evaluate.add_argument("questions", help="JSONL: question, date, choices, answers, gold_urls")
+    evaluate.add_argument(
+        "--format",
+        choices=["rtqa", "multihop-rag"],
+        default="rtqa",
+        help="multihop-rag: MultiHopRAG.json with the paper's retrieval protocol",
+    )
     evaluate.add_argument("--db", help="Chroma directory (QA_DB_DIR)")
     evaluate.add_argument("--collection", help="collection name (QA_COLLECTION)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")

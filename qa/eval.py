@@ -111,3 +111,82 @@ def evaluate(questions: list[dict], store: Store, settings: Settings, *, as_of_d
         result.accurate.append(answer_is_accurate(reply.answer, item.get("choices") or [], item.get("answers") or []))
         result.not_found.append(not reply.found)
     return result
+
+
+# --- MultiHop-RAG (Tang & Yang, 2024): the paper's retrieval protocol, for its corpus.json and MultiHopRAG.json.
+
+
+def _squash(text: str) -> str:
+    """The protocol compares texts with spaces and newlines removed."""
+    return text.replace(" ", "").replace("\n", "")
+
+
+def multihop_metrics(retrieved: list[list[str]], gold_facts: list[list[str]]) -> dict:
+    """Hits@10, Hits@4, MAP@10, MRR@10 as MultiHop-RAG defines them.
+
+    A retrieved chunk is relevant when any gold fact is a substring of it. Average precision adds,
+    at each relevant rank, the number of facts found there for the first time divided by the rank,
+    and divides by min(number of facts, 10).
+    """
+    n = len(gold_facts)
+    hits10 = hits4 = 0
+    ap_sum = rr_sum = 0.0
+    for chunks, facts in zip(retrieved, gold_facts, strict=True):
+        facts = [_squash(f) for f in facts]
+        found: set[str] = set()
+        first_rank = None
+        precision_sum = 0.0
+        for rank, chunk in enumerate((_squash(c) for c in chunks[:10]), start=1):
+            present = [f for f in facts if f in chunk]
+            if not present:
+                continue
+            first_rank = first_rank or rank
+            new = {f for f in present if f not in found}
+            found |= new
+            precision_sum += len(new) / rank
+        hits10 += first_rank is not None
+        hits4 += first_rank is not None and first_rank <= 4
+        ap_sum += precision_sum / min(len(facts), 10) if facts else 0.0
+        rr_sum += 1 / first_rank if first_rank else 0.0
+    if not n:
+        return {"n": 0, "hits@10": 0.0, "hits@4": 0.0, "map@10": 0.0, "mrr@10": 0.0}
+    return {
+        "n": n,
+        "hits@10": round(hits10 / n, 4),
+        "hits@4": round(hits4 / n, 4),
+        "map@10": round(ap_sum / n, 4),
+        "mrr@10": round(rr_sum / n, 4),
+    }
+
+
+def evaluate_multihop(queries: list[dict], store: Store, settings: Settings) -> dict:
+    """Retrieve 10 chunks for each non-null query of MultiHopRAG.json and score them."""
+    retrieved: list[list[str]] = []
+    gold: list[list[str]] = []
+    latencies: list[float] = []
+    _ = store.embedder
+    retriever = make_retriever(store, settings, k=10)
+    for item in queries:
+        if item.get("question_type") == "null_query":
+            continue
+        started = time.perf_counter()
+        documents = retriever.invoke(clean_question(item["query"]))
+        latencies.append((time.perf_counter() - started) * 1000)
+        retrieved.append([d.page_content for d in documents])
+        gold.append([e["fact"] for e in item.get("evidence_list", []) if e.get("fact")])
+    metrics = multihop_metrics(retrieved, gold)
+    metrics["latency_ms"] = {
+        "p50": round(statistics.median(latencies), 1) if latencies else 0.0,
+        "p95": round(percentile(latencies, 0.95), 1),
+    }
+    return metrics
+
+
+def load_multihop_queries(path: Path) -> list[dict]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: malformed JSON at line {err.lineno}: {err.msg}") from None
+    if not isinstance(data, list) or not all(isinstance(d, dict) and "query" in d for d in data):
+        raise ValueError(f"{path}: expected MultiHopRAG.json: a list of objects with 'query' and 'evidence_list'")
+    return data

@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from qa.eval import EvalResult, answer_is_accurate, first_hit_rank
+from qa.eval import EvalResult, answer_is_accurate, first_hit_rank, multihop_metrics
 from tests.conftest import PYTHON, ROOT, run_env
 
 
@@ -81,3 +81,45 @@ def test_qa_eval_cli(tmp_path: Path, articles_dir: Path):
     assert metrics["n"] == 2
     assert metrics["hits@1"] == 0.5 and metrics["hits@10"] == 0.5
     assert metrics["answer_accuracy"] == 0.5 and metrics["not_found_rate"] == 0.5
+
+
+def test_multihop_metrics_by_hand():
+    retrieved = [
+        ["noise", "fact one is here", "noise", "and fact two", *["x"] * 6],  # facts at ranks 2 and 4
+        ["nothing", "relevant"],
+    ]
+    gold = [["fact one", "fact two"], ["missing fact"]]
+    metrics = multihop_metrics(retrieved, gold)
+    assert metrics["n"] == 2
+    assert metrics["hits@10"] == 0.5 and metrics["hits@4"] == 0.5
+    assert metrics["mrr@10"] == round((1 / 2) / 2, 4)
+    assert metrics["map@10"] == round(((1 / 2 + 1 / 4) / 2) / 2, 4)
+    # Spaces and newlines do not count: a fact split across lines still matches.
+    assert multihop_metrics([["factone\n is"]], [["fact one is"]])["hits@4"] == 1.0
+
+
+def test_multihop_rag_format_end_to_end(tmp_path: Path):
+    data = ROOT / "tests/data/multihop"
+    env = run_env(QA_DB_DIR=str(tmp_path / "db"))
+    ingested = subprocess.run(
+        [PYTHON, "-m", "ingest", str(data / "corpus.json"), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert json.loads(ingested.stdout)["added"] == 3, ingested.stderr
+    done = subprocess.run(
+        [PYTHON, "-m", "qa", "eval", str(data / "MultiHopRAG.json"), "--format", "multihop-rag", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(done.stdout)
+    assert metrics["n"] == 2  # the null query is left out
+    assert metrics["hits@4"] == 1.0 and metrics["hits@10"] == 1.0
+    assert 0.5 < metrics["map@10"] <= 1.0 and metrics["mrr@10"] == 1.0
