@@ -16,7 +16,8 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from qa.config import Settings, get_settings
 from qa.extractive import EMPTY_STORE, extractive_answer
 from qa.query import analyze
-from qa.retrieval import NewsRetriever
+from qa.rerank import load_reranker
+from qa.retrieval import NewsRetriever, merge_neighbours
 from qa.schema import Answer, SearchHit
 from qa.store import Store, get_store
 
@@ -67,6 +68,7 @@ def make_retriever(
         since=since,
         until=until,
         as_of=as_of,
+        reranker=load_reranker(settings.reranker) if settings.reranker else None,
     )
 
 
@@ -76,7 +78,9 @@ def make_answerer(store: Store, settings: Settings, llm: str | None = None) -> R
         raise QuestionError(f"Unknown answer backend {spec!r}: this version ships 'extractive'.")
     return RunnableLambda(
         lambda inputs: extractive_answer(
-            analyze(inputs["question"], store.collection), inputs["documents"], settings.max_answer_chars
+            analyze(inputs["question"], store.collection),
+            merge_neighbours(inputs["documents"]),
+            settings.max_answer_chars,
         ),
         name="extractive_answerer",
     )

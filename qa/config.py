@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None
+    # A local sentence-transformers CrossEncoder folder; empty: no re-ranking (none ships offline).
+    reranker: str = ""
 
     # Retrieval and answer shape.
     k: int = 6

@@ -49,6 +49,10 @@ class Query:
     terms: tuple[TermGroup, ...]
     wants_speech: bool
     expansions: dict[str, tuple[str, ...]]
+    # Dates the question names ("in October 2023", "on March 3, 2024"): (first day, last day), ISO.
+    date_range: tuple[str, str] | None = None
+    # "recently", "this week", "latest": the question is about the news just before its date.
+    wants_recent: bool = False
 
     @property
     def total_weight(self) -> float:
@@ -57,6 +61,59 @@ class Query:
 
 def _is_capitalised(word: str) -> bool:
     return word[:1].isupper()
+
+
+QUOTED_RE = re.compile(r"[\"“”]([^\"“”]{2,120})[\"“”]")
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+DAY_RE = re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.IGNORECASE)
+MONTH_RE = re.compile(r"\b" + _MONTH + r"\s+(?:of\s+)?(\d{4})\b", re.IGNORECASE)
+YEAR_RE = re.compile(r"\b(?:in|during|since|of)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
+RECENT_RE = re.compile(
+    r"\b(recent|recently|this week|last week|this month|latest|just|newly|so far this|ongoing|"
+    r"yesterday|today|currently|now)\b",
+    re.IGNORECASE,
+)
+
+
+def named_dates(question: str) -> tuple[str, str] | None:
+    """The span of days a question names, most precise first; None when it names none."""
+    import calendar
+    from datetime import date
+
+    try:
+        if match := DAY_RE.search(question):
+            day = date(int(match.group(3)), MONTHS[match.group(1).lower()], int(match.group(2)))
+            return day.isoformat(), day.isoformat()
+        if match := MONTH_RE.search(question):
+            year, month = int(match.group(2)), MONTHS[match.group(1).lower()]
+            last = calendar.monthrange(year, month)[1]
+            return date(year, month, 1).isoformat(), date(year, month, last).isoformat()
+        if match := YEAR_RE.search(question):
+            return f"{match.group(1)}-01-01", f"{match.group(1)}-12-31"
+    except ValueError:  # "February 30, 2024"
+        return None
+    return None
 
 
 def analyze(question: str, collection=None) -> Query:
@@ -70,7 +127,15 @@ def analyze(question: str, collection=None) -> Query:
                 expansions[acronym] = phrases
 
     terms: list[TermGroup] = []
-    tokens = [(m.group(0), m.start()) for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'’\-]*", question)]
+    # A quoted phrase is one term, matched as a whole; its words are not counted again.
+    quoted = [m.group(1).strip() for m in QUOTED_RE.finditer(question)]
+    for phrase in quoted:
+        terms.append(TermGroup(phrase, frozenset(), phrases=(phrase.lower(),), weight=NAME_WEIGHT))
+    unquoted = QUOTED_RE.sub(" , ", question)
+    # Dates become a date range (below), not words to look for.
+    for pattern in (DAY_RE, MONTH_RE, YEAR_RE):
+        unquoted = pattern.sub(" , ", unquoted)
+    tokens = [(m.group(0), m.start()) for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'’\-]*", unquoted)]
     name_run: list[str] = []
 
     def close_name_run() -> None:
@@ -99,7 +164,9 @@ def analyze(question: str, collection=None) -> Query:
         if lower in STOPWORDS or (position == 0 and lower in COMMAND_WORDS):
             close_name_run()
             continue
-        if _is_capitalised(word) and not (position == 0 and lower in COMMAND_WORDS):
+        # A capital opening the question is grammar, not a name, unless a capitalised word follows it.
+        follows = position + 1 < len(tokens) and _is_capitalised(tokens[position + 1][0])
+        if _is_capitalised(word) and (position > 0 or follows or word.isupper()):
             name_run.append(word)
             continue
         close_name_run()
@@ -120,6 +187,8 @@ def analyze(question: str, collection=None) -> Query:
         terms=tuple(unique.values()),
         wants_speech=bool(SPEECH_QUESTION_RE.search(question)),
         expansions=expansions,
+        date_range=named_dates(question),
+        wants_recent=bool(RECENT_RE.search(question)),
     )
 
 

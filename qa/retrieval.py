@@ -12,7 +12,9 @@ news question asked on a day is about that day's news.
 from __future__ import annotations
 
 import math
-from datetime import date
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,14 @@ RRF_K = 60
 COVERAGE_WEIGHT = 0.5
 RECENCY_WEIGHT = 0.3
 RECENCY_DAYS = 10.0
+DATE_WEIGHT = 0.3  # for an article dated within the dates the question names
+DATE_SLACK_DAYS = 3  # news of a day is often published a day or two after it
 MAX_CHUNKS_PER_ARTICLE = 3
+NEAR_DUPLICATE = 0.85  # Jaccard of content words above which two chunks say the same thing
+RERANK_CANDIDATES = 20
+
+
+ONE_ARTICLE_RE = re.compile(r"\b(this|the|that) (article|story|report|piece)\b|\bsummari[sz]e\b", re.IGNORECASE)
 
 
 def date_filter(since: str | None = None, until: str | None = None) -> dict | None:
@@ -61,6 +70,24 @@ def recency(article_date: str, as_of: str | None) -> float:
     return math.exp(-max(age, 0) / RECENCY_DAYS)
 
 
+def within(article_date: str, date_range: tuple[str, str] | None) -> bool:
+    if not date_range or not article_date:
+        return False
+    try:
+        day = date.fromisoformat(article_date)
+        first, last = (date.fromisoformat(d) for d in date_range)
+    except ValueError:
+        return False
+    return first <= day <= last + timedelta(days=DATE_SLACK_DAYS)
+
+
+def keyword_query(query: Query) -> tuple[str, tuple[str, ...]]:
+    """Words and exact phrases for BM25: the question's terms, quoted phrases and acronym expansions."""
+    words = " ".join(t.label for t in query.terms if not (t.phrases and not t.stems))
+    phrases = tuple(p for t in query.terms for p in t.phrases)
+    return words, phrases
+
+
 def rrf(rank: int | None) -> float:
     return 0.0 if rank is None else 1.0 / (RRF_K + rank)
 
@@ -74,6 +101,7 @@ class NewsRetriever(BaseRetriever):
     since: str | None = None
     until: str | None = None
     as_of: str | None = None
+    reranker: Callable[[str, list[str]], list[float]] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         analyzed = analyze(query, self.store.collection)
@@ -94,9 +122,9 @@ class NewsRetriever(BaseRetriever):
         ):
             pool[chunk_id] = (text, meta, 1.0 - float(distance))
 
-        phrases = tuple(p for t in analyzed.terms for p in t.phrases)
+        words, phrases = keyword_query(analyzed)
         keyword_hits = self.store.keyword_index.search(
-            analyzed.question,
+            words,
             phrases=phrases,
             k=self.candidates,
             since=int(self.since.replace("-", "")) if self.since else None,
@@ -117,20 +145,36 @@ class NewsRetriever(BaseRetriever):
         for chunk_id, (text, meta, similarity) in pool.items():
             fused = (rrf(dense_rank[chunk_id]) + rrf(keyword_rank.get(chunk_id))) * (RRF_K + 1) / 2
             term_share = coverage(analyzed, f"{meta.get('title', '')}\n{text}")
-            fresh = recency(str(meta.get("date", "")), self.as_of)
-            score = fused + COVERAGE_WEIGHT * term_share + RECENCY_WEIGHT * fresh
+            article_date = str(meta.get("date", ""))
+            score = (
+                fused
+                + COVERAGE_WEIGHT * term_share
+                + RECENCY_WEIGHT * recency(article_date, self.as_of)
+                + DATE_WEIGHT * within(article_date, analyzed.date_range)
+            )
             scored.append((score, similarity, term_share, chunk_id, text, meta))
         scored.sort(key=lambda row: row[0], reverse=True)
+        if self.reranker is not None and scored:
+            head = scored[:RERANK_CANDIDATES]
+            cross = self.reranker(analyzed.question, [row[4] for row in head])
+            head = [(c, *row[1:]) for c, row in sorted(zip(cross, head, strict=True), key=lambda x: -x[0])]
+            scored = head + scored[RERANK_CANDIDATES:]
+        return self._select(scored, about_one_article=bool(ONE_ARTICLE_RE.search(analyzed.question)))
 
+    def _select(self, scored: list[tuple], *, about_one_article: bool) -> list[Document]:
+        """Top k with no near-duplicates and, unless one article is asked about, a few chunks per article."""
+        cap = self.k if about_one_article else MAX_CHUNKS_PER_ARTICLE
         documents: list[Document] = []
+        kept_words: list[frozenset[str]] = []
         per_article: dict[str, int] = {}
-        seen_texts: set[str] = set()
         for score, similarity, term_share, chunk_id, text, meta in scored:
             article_id = str(meta.get("article_id", ""))
-            fingerprint = " ".join(text.lower().split())
-            if fingerprint in seen_texts or per_article.get(article_id, 0) >= MAX_CHUNKS_PER_ARTICLE:
+            if per_article.get(article_id, 0) >= cap:
                 continue
-            seen_texts.add(fingerprint)
+            words = features(text).stems
+            if any(len(words & kept) > NEAR_DUPLICATE * len(words | kept) for kept in kept_words):
+                continue
+            kept_words.append(words)
             per_article[article_id] = per_article.get(article_id, 0) + 1
             metadata = dict(
                 meta,
@@ -143,3 +187,30 @@ class NewsRetriever(BaseRetriever):
             if len(documents) >= self.k:
                 break
         return documents
+
+
+def merge_neighbours(documents: list[Document]) -> list[Document]:
+    """Join chunks of one article that follow each other into one passage, at the better one's place.
+
+    Chunks overlap by a paragraph, so shared paragraphs are kept once.
+    """
+    merged: list[Document] = []
+    for document in documents:
+        article_id = document.metadata.get("article_id")
+        index = int(document.metadata.get("chunk_index", 0))
+        for target in merged:
+            indexes = target.metadata["chunk_indexes"]
+            if target.metadata.get("article_id") == article_id and (index - 1 in indexes or index + 1 in indexes):
+                pieces = [(i, target.page_content) for i in [min(indexes)]] + [(index, document.page_content)]
+                paragraphs: list[str] = []
+                for _, text in sorted(pieces):
+                    paragraphs += [p for p in text.split("\n\n") if p not in paragraphs]
+                target.page_content = "\n\n".join(paragraphs)
+                target.metadata["chunk_indexes"] = sorted({*indexes, index})
+                target.metadata["chunk_index"] = min(target.metadata["chunk_indexes"])
+                break
+        else:
+            copy = Document(page_content=document.page_content, metadata=dict(document.metadata), id=document.id)
+            copy.metadata["chunk_indexes"] = [index]
+            merged.append(copy)
+    return merged
