@@ -1,20 +1,26 @@
-"""Acronyms in a question, expanded to the phrases the stored articles spell them out with.
+"""Acronyms: a lexicon of the phrases the stored articles could abbreviate, and question lookups.
 
 "BRI" in a question and "Belt and Road Initiative" in the articles share no words, and the
-embedder does not know they are one thing. We ask the store itself, so the expansions always
-match what is indexed: Chroma's regex filter finds chunks with a capitalised phrase whose
-initials spell the acronym (small connecting words allowed), and chunks that define it as
-"phrase (ACR)". The phrases seen most often win.
+embedder does not know they are one thing. When a chunk is indexed, every run of capitalised
+words (small connecting words allowed: "Belt and Road Initiative") is recorded under its
+initials, and so is any phrase the text defines as "phrase (ACR)". A question's acronym is then
+expanded to the phrases recorded under it most often. The lexicon lives in the keyword index and
+moves with it (chunks added, replaced, deleted), so it always reflects what is stored.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 ACRONYM_RE = re.compile(r"\b([A-Z]{2,6})(?:s|'s|’s)?\b")
-CONNECTORS = ("and", "of", "the", "for", "on", "in", "de", "du", "des", "la", "&")
-MAX_DOCS = 200
+CONNECTORS = frozenset({"and", "of", "the", "for", "on", "in", "de", "du", "des", "la", "&"})
+WORD = r"[A-Z][\w'’\-]*"
+CAPITALISED_RUN_RE = re.compile(
+    r"\b" + WORD + r"(?:(?:\s+(?:" + "|".join(re.escape(c) for c in CONNECTORS) + r"))*\s+" + WORD + r")+"
+)
+DEFINITION_RE = re.compile(r"((?:[\w'’\-]+\s+){1,8})\(([A-Z]{2,6})\)")
+MAX_PHRASE_WORDS = 6
+DEFINITION_WEIGHT = 3  # "phrase (ACR)": the text itself says what the acronym means
 MAX_EXPANSIONS = 2
 
 
@@ -26,51 +32,48 @@ def find_acronyms(question: str) -> list[str]:
     return seen
 
 
-def _initials_pattern(acronym: str, capitalised: bool) -> str:
-    gap = r"(?:[\s\-]+(?:" + "|".join(re.escape(c) for c in CONNECTORS) + r")){0,2}[\s\-]+"
-    if capitalised:
-        words = [f"{letter}[a-z][\\w'’\\-]*" for letter in acronym]
-    else:
-        words = [f"[{letter}{letter.lower()}][\\w'’\\-]*" for letter in acronym]
-    return r"\b" + gap.join(words) + r"\b"
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words if w.lower() not in CONNECTORS).upper()
 
 
-def _normalise(phrase: str) -> str:
-    return " ".join(phrase.replace("-", " ").split())
+def phrases_in(text: str) -> list[tuple[str, str, int]]:
+    """(initials, phrase, weight) for every phrase in `text` an acronym could stand for."""
+    found: list[tuple[str, str, int]] = []
+    for match in CAPITALISED_RUN_RE.finditer(text):
+        words = match.group(0).replace("-", " ").split()
+        # Every sub-run that starts and ends on a capitalised word: "Russian Prime Minister" holds "Prime Minister".
+        for start in range(len(words)):
+            if words[start].lower() in CONNECTORS:
+                continue
+            for end in range(start + 2, min(len(words), start + MAX_PHRASE_WORDS + 3) + 1):
+                if words[end - 1].lower() in CONNECTORS:
+                    continue
+                piece = words[start:end]
+                initials = _initials(piece)
+                if 2 <= len(initials) <= MAX_PHRASE_WORDS:
+                    found.append((initials, " ".join(piece), 1))
+    for match in DEFINITION_RE.finditer(text):
+        acronym = match.group(2)
+        words = match.group(1).replace("-", " ").split()
+        # The shortest tail of the words before "(ACR)" whose initials spell it.
+        for start in range(len(words) - 1, -1, -1):
+            tail = words[start:]
+            if _initials(tail) == acronym and tail[0].lower() not in CONNECTORS:
+                found.append((acronym, " ".join(tail), DEFINITION_WEIGHT))
+                break
+    return found
 
 
-def expand(acronym: str, collection) -> list[str]:
-    """Phrases that spell `acronym` in the stored chunks, most frequent first."""
-    counts: Counter[str] = Counter()
-    capitalised = _initials_pattern(acronym, capitalised=True)
-    try:
-        found = collection.get(where_document={"$regex": capitalised}, limit=MAX_DOCS, include=["documents"])
-        documents = found["documents"] or []
-    except Exception:  # a store without regex support: no expansion rather than no answer
-        documents = []
-    for document in documents:
-        for match in re.finditer(capitalised, document):
-            counts[_normalise(match.group(0))] += 1
-    # Definitions "phrase (ACR)" count more: the text itself says what the acronym means.
-    defined = re.compile(_initials_pattern(acronym, capitalised=False) + r"\s*\(" + acronym + r"\)")
-    try:
-        found = collection.get(where_document={"$contains": f"({acronym})"}, limit=MAX_DOCS, include=["documents"])
-        definitions = found["documents"] or []
-    except Exception:
-        definitions = []
-    for document in definitions:
-        for match in defined.finditer(document):
-            phrase = match.group(0)[: match.group(0).rfind("(")].strip()
-            counts[_normalise(phrase)] += 3
-    if not counts:
-        return []
-    # Merge case variants ("Belt and Road Initiative" / "belt and road initiative").
-    merged: Counter[str] = Counter()
+def choose(counted: list[tuple[str, int]]) -> list[str]:
+    """The most frequent phrases (case variants merged); a rare alternative does not make the cut."""
+    merged: dict[str, int] = {}
     spelling: dict[str, str] = {}
-    for phrase, count in counts.most_common():
+    for phrase, count in counted:
         key = phrase.lower()
-        merged[key] += count
+        merged[key] = merged.get(key, 0) + count
         spelling.setdefault(key, phrase)
-    top = merged.most_common()
-    best = top[0][1]
-    return [spelling[key] for key, count in top[:MAX_EXPANSIONS] if count * 4 >= best]
+    ranked = sorted(merged.items(), key=lambda item: -item[1])
+    if not ranked:
+        return []
+    best = ranked[0][1]
+    return [spelling[key] for key, count in ranked[:MAX_EXPANSIONS] if count * 4 >= best]

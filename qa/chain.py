@@ -78,7 +78,7 @@ def make_answerer(store: Store, settings: Settings, llm: str | None = None) -> R
         raise QuestionError(f"Unknown answer backend {spec!r}: this version ships 'extractive'.")
     return RunnableLambda(
         lambda inputs: extractive_answer(
-            analyze(inputs["question"], store.collection),
+            analyze(inputs["question"], store.keyword_index),
             merge_neighbours(inputs["documents"]),
             settings.max_answer_chars,
         ),

@@ -13,8 +13,10 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from qa.acronyms import choose, phrases_in
 from qa.text import STOPWORDS
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
@@ -24,6 +26,14 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS phrases (
+    chunk_rowid INTEGER NOT NULL,
+    initials TEXT NOT NULL,
+    phrase TEXT NOT NULL,
+    weight INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS phrases_initials ON phrases(initials);
+CREATE INDEX IF NOT EXISTS phrases_chunk ON phrases(chunk_rowid);
 """
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 TITLE_WEIGHT = 2.0
@@ -46,8 +56,12 @@ class KeywordIndex:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._connect() as db:
+        db = self._connect()
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            # An index from another version: drop it; `sync` rebuilds it from Chroma.
+            db.executescript("DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS phrases;")
             db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _connect(self) -> sqlite3.Connection:
         """One connection per thread (the app answers on several threads)."""
@@ -75,16 +89,29 @@ class KeywordIndex:
                 if found:
                     db.execute("DELETE FROM fts WHERE rowid = ?", found)
                     db.execute("DELETE FROM chunks WHERE rowid = ?", found)
+                    db.execute("DELETE FROM phrases WHERE chunk_rowid = ?", found)
             for chunk_id, article_id, date_int, title, body in add:
                 cursor = db.execute(
                     "INSERT INTO chunks (chunk_id, article_id, date_int) VALUES (?, ?, ?)",
                     (chunk_id, article_id, int(date_int or 0)),
                 )
                 db.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (cursor.lastrowid, title, body))
+                db.executemany(
+                    "INSERT INTO phrases (chunk_rowid, initials, phrase, weight) VALUES (?, ?, ?, ?)",
+                    [(cursor.lastrowid, *found) for found in phrases_in(body)],
+                )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def expand_acronym(self, acronym: str) -> list[str]:
+        """The phrases the stored chunks spell `acronym` with, most frequent first."""
+        rows = self._connect().execute(
+            "SELECT phrase, sum(weight) FROM phrases WHERE initials = ? GROUP BY phrase ORDER BY 2 DESC LIMIT 20",
+            (acronym.upper(),),
+        )
+        return choose([(phrase, int(count)) for phrase, count in rows])
 
     def search(
         self,

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.acronyms import expand, find_acronyms
+from qa.acronyms import find_acronyms
 from qa.text import SPEECH_QUESTION_RE, STOPWORDS, stem, words
 
 NAME_WEIGHT = 2.0
@@ -116,13 +116,13 @@ def named_dates(question: str) -> tuple[str, str] | None:
     return None
 
 
-def analyze(question: str, collection=None) -> Query:
-    """Terms of the question; with a collection, acronyms are expanded from what it stores."""
+def analyze(question: str, lexicon=None) -> Query:
+    """Terms of the question; with a lexicon (the keyword index), acronyms are expanded from what is stored."""
     question = " ".join(question.split())
     expansions: dict[str, tuple[str, ...]] = {}
-    if collection is not None:
+    if lexicon is not None:
         for acronym in find_acronyms(question):
-            phrases = tuple(expand(acronym, collection))
+            phrases = tuple(lexicon.expand_acronym(acronym))
             if phrases:
                 expansions[acronym] = phrases
 

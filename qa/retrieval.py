@@ -103,24 +103,47 @@ class NewsRetriever(BaseRetriever):
     as_of: str | None = None
     reranker: Callable[[str, list[str]], list[float]] | None = None
 
+    def _dense(self, query_vector: np.ndarray, where: dict | None) -> list[tuple[str, str, dict, float]]:
+        """Dense candidates within the date bounds.
+
+        A filtered Chroma query scans every vector that passes the filter, which is slow; the
+        approximate index without a filter is fast. So ask without the filter for more than
+        needed and filter here, and fall back to the filtered query only when too few pass.
+        """
+
+        def run(n: int, filter_: dict | None) -> list[tuple[str, str, dict, float]]:
+            found = self.store.collection.query(
+                query_embeddings=[query_vector.tolist()],
+                n_results=n,
+                where=filter_,
+                include=["documents", "metadatas", "distances"],
+            )
+            return [
+                (chunk_id, text, meta, 1.0 - float(distance))
+                for chunk_id, text, meta, distance in zip(
+                    found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+                )
+            ]
+
+        if where is None:
+            return run(self.candidates, None)
+        low = int(self.since.replace("-", "")) if self.since else 0
+        high = int(self.until.replace("-", "")) if self.until else 99991231
+        rows = [row for row in run(self.candidates * 4, None) if low <= int(row[2].get("date_int", 0)) <= high]
+        if len(rows) >= self.candidates:
+            return rows[: self.candidates]
+        return run(self.candidates, where)
+
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        analyzed = analyze(query, self.store.collection)
+        analyzed = analyze(query, self.store.keyword_index)
         query_vector = np.asarray(self.store.embedder.embed_query(analyzed.search_text))
         where = date_filter(self.since, self.until)
         collection = self.store.collection
 
         # chunk id -> (text, metadata, cosine similarity)
         pool: dict[str, tuple[str, dict, float]] = {}
-        dense = collection.query(
-            query_embeddings=[query_vector.tolist()],
-            n_results=self.candidates,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        for chunk_id, text, meta, distance in zip(
-            dense["ids"][0], dense["documents"][0], dense["metadatas"][0], dense["distances"][0], strict=True
-        ):
-            pool[chunk_id] = (text, meta, 1.0 - float(distance))
+        for chunk_id, text, meta, similarity in self._dense(query_vector, where):
+            pool[chunk_id] = (text, meta, similarity)
 
         words, phrases = keyword_query(analyzed)
         keyword_hits = self.store.keyword_index.search(

@@ -29,7 +29,7 @@ def ask(store, question: str, **options):
 
 
 def test_acronym_is_expanded_from_the_stored_text(filled):
-    query = analyze("What did Brandt say about GCI?", filled.collection)
+    query = analyze("What did Brandt say about GCI?", filled.keyword_index)
     assert query.expansions == {"GCI": ("Green Corridor Initiative",)}
     assert "Green Corridor Initiative" in query.search_text
 
