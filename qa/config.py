@@ -25,7 +25,7 @@ class Settings(BaseSettings):
 
     # Retrieval and answer shape.
     k: int = 6
-    candidates: int = 30
+    candidates: int = 60
     max_answer_chars: int = 800
     # Chunking: paragraph windows of about this many characters, overlapping by one paragraph.
     chunk_chars: int = 900

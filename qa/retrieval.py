@@ -26,12 +26,16 @@ from pydantic import ConfigDict
 from qa.query import Query, analyze, features, term_match
 
 RRF_K = 60
-COVERAGE_WEIGHT = 0.5
-RECENCY_WEIGHT = 0.3
+DENSE_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.0
+COVERAGE_WEIGHT = 0.0
+RECENCY_WEIGHT = 0.5
 RECENCY_DAYS = 10.0
+RECENT_CUE_FACTOR = 2.0  # "this week", "recently": the prior counts this much more
 DATE_WEIGHT = 0.3  # for an article dated within the dates the question names
 DATE_SLACK_DAYS = 3  # news of a day is often published a day or two after it
-MAX_CHUNKS_PER_ARTICLE = 3
+MAX_CHUNKS_PER_ARTICLE = 1
+ARTICLE_SUPPORT = 0.3  # share of an article's second-best chunk score added to its chunks
 NEAR_DUPLICATE = 0.85  # Jaccard of content words above which two chunks say the same thing
 RERANK_CANDIDATES = 20
 
@@ -162,20 +166,34 @@ class NewsRetriever(BaseRetriever):
             ):
                 pool[chunk_id] = (text, meta, float(np.dot(query_vector, np.asarray(vector))))
 
+        recency_weight = RECENCY_WEIGHT * (RECENT_CUE_FACTOR if analyzed.wants_recent else 1.0)
         by_similarity = sorted(pool, key=lambda cid: pool[cid][2], reverse=True)
         dense_rank = {chunk_id: rank for rank, chunk_id in enumerate(by_similarity, start=1)}
         scored = []
         for chunk_id, (text, meta, similarity) in pool.items():
-            fused = (rrf(dense_rank[chunk_id]) + rrf(keyword_rank.get(chunk_id))) * (RRF_K + 1) / 2
+            fused = (
+                (DENSE_WEIGHT * rrf(dense_rank[chunk_id]) + KEYWORD_WEIGHT * rrf(keyword_rank.get(chunk_id)))
+                * (RRF_K + 1)
+                / (DENSE_WEIGHT + KEYWORD_WEIGHT)
+            )
             term_share = coverage(analyzed, f"{meta.get('title', '')}\n{text}")
             article_date = str(meta.get("date", ""))
             score = (
                 fused
                 + COVERAGE_WEIGHT * term_share
-                + RECENCY_WEIGHT * recency(article_date, self.as_of)
+                + recency_weight * recency(article_date, self.as_of)
                 + DATE_WEIGHT * within(article_date, analyzed.date_range)
             )
             scored.append((score, similarity, term_share, chunk_id, text, meta))
+        if ARTICLE_SUPPORT:
+            best_two: dict[str, list[float]] = {}
+            for row in scored:
+                article_scores = best_two.setdefault(str(row[5].get("article_id", "")), [])
+                article_scores.append(row[0])
+            support = {a: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0 for a, v in best_two.items()}
+            scored = [
+                (row[0] + ARTICLE_SUPPORT * support[str(row[5].get("article_id", ""))], *row[1:]) for row in scored
+            ]
         scored.sort(key=lambda row: row[0], reverse=True)
         if self.reranker is not None and scored:
             head = scored[:RERANK_CANDIDATES]
