@@ -10,6 +10,7 @@ articles don't say, rather than quoting something loosely related.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,9 +18,17 @@ from langchain_core.documents import Document
 
 from qa.query import Query, features, term_match
 from qa.schema import Answer, Source
-from qa.text import PRONOUN_ATTRIBUTION_RE, REPORTING_STEMS, Sentence, content_stems, split_sentences
+from qa.text import (
+    PRONOUN_ATTRIBUTION_RE,
+    REPORTING_STEMS,
+    STOPWORDS,
+    Sentence,
+    content_stems,
+    split_sentences,
+    words,
+)
 
-MIN_COVERAGE = 0.6  # a sentence must hold this share of the question's weighted terms
+MIN_COVERAGE = 0.55  # a sentence must hold this share of the question's weighted terms
 RELATIVE_CUTOFF = 0.8  # ... and score this close to the best sentence
 SPEECH_BONUS = 0.1
 PASSAGE_WEIGHT = 0.2
@@ -89,6 +98,35 @@ def _sentence_coverage(
     return total / query.total_weight, asked_about
 
 
+QUESTION_NUMBER_RE = re.compile(
+    r"^\s*(how (many|much|long|old|far|big|tall|fast)|what (percentage|share|number))\b", re.I
+)
+QUESTION_ENTITY_RE = re.compile(r"^\s*(who|whom|whose|which|where|what (country|state|city|company|team))\b", re.I)
+NUMBER_RE = re.compile(
+    r"(?<![\w.])\$?\d[\d,.]*%?|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozen|hundred|thousand|million|billion|half|third|quarter)\b",
+    re.I,
+)
+RESTATES_PENALTY = 0.3  # a sentence that only repeats the question tells nothing new
+ANSWER_SHAPE_BONUS = 0.1  # a number for "how many", a name for "who/which"
+
+
+def _answer_shape(query: Query, sentence: Sentence) -> float:
+    """Does the sentence hold something the question asks for and does not already say?"""
+    question_words = {w.lower() for w in words(query.question)}
+    new_words = [w for w in words(sentence.text) if w.lower() not in question_words and w.lower() not in STOPWORDS]
+    if not new_words:
+        return -RESTATES_PENALTY
+    bonus = 0.0
+    if QUESTION_NUMBER_RE.search(query.question):
+        numbers = [m.group(0).lower() for m in NUMBER_RE.finditer(sentence.text)]
+        if any(n not in question_words for n in numbers):
+            bonus += ANSWER_SHAPE_BONUS
+    elif QUESTION_ENTITY_RE.search(query.question) and any(w[:1].isupper() for w in new_words[1:] or new_words):
+        bonus += ANSWER_SHAPE_BONUS
+    return bonus
+
+
 def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSentence]:
     best: dict[tuple[str, str], ScoredSentence] = {}
     for document in documents:
@@ -100,7 +138,7 @@ def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSente
             )
             if not asked_about:
                 share = min(share, MIN_COVERAGE - 0.01)
-            score = share + PASSAGE_WEIGHT * passage_score
+            score = share + PASSAGE_WEIGHT * passage_score + _answer_shape(query, sentence)
             if query.wants_speech:
                 score += SPEECH_BONUS if _is_reported_speech(sentence) else -SPEECH_BONUS
             if not query.terms:

@@ -8,10 +8,13 @@ writers across processes, with nothing to install.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import threading
 from pathlib import Path
+
+import Stemmer
 
 from qa.acronyms import choose, phrases_in
 from qa.text import STOPWORDS
@@ -36,6 +39,7 @@ CREATE INDEX IF NOT EXISTS phrases_initials ON phrases(initials);
 CREATE INDEX IF NOT EXISTS phrases_chunk ON phrases(chunk_rowid);
 """
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_porter = Stemmer.Stemmer("porter")  # what FTS5's porter tokenizer does to a word
 TITLE_WEIGHT = 2.0
 MAX_QUERY_TOKENS = 64
 
@@ -70,6 +74,8 @@ class KeywordIndex:
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")  # readers keep reading while a writer writes
             db.execute("PRAGMA synchronous=NORMAL")
+            # Document frequencies of the index's own (porter-stemmed) terms, for term weights.
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, row)")
             self._local.db = db
         return db
 
@@ -104,6 +110,25 @@ class KeywordIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def rarity(self, text: str) -> float:
+        """How rare the rarest word of `text` is among the stored chunks: 1.0 unseen, near 0 everywhere.
+
+        A normalised inverse document frequency: log(N / df) / log(N).
+        """
+        total = self.count()
+        words = [w for w in TOKEN_RE.findall(text.lower()) if w not in STOPWORDS]
+        if total < 2 or not words:
+            return 1.0
+        db = self._connect()
+        frequencies = []
+        for word in words:
+            row = db.execute("SELECT doc FROM temp.vocab WHERE term = ?", (_porter.stemWord(word),)).fetchone()
+            frequencies.append(row[0] if row else 0)
+        rarest = min(frequencies)
+        if rarest == 0:
+            return 1.0
+        return max(0.0, min(1.0, math.log(total / rarest) / math.log(total)))
 
     def expand_acronym(self, acronym: str) -> list[str]:
         """The phrases the stored chunks spell `acronym` with, most frequent first."""

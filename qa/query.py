@@ -7,7 +7,7 @@ answerer uses them to pick the sentences that answer it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from qa.acronyms import find_acronyms
@@ -15,6 +15,8 @@ from qa.text import SPEECH_QUESTION_RE, STOPWORDS, stem, words
 
 NAME_WEIGHT = 2.0
 WORD_WEIGHT = 1.0
+PARTIAL_NAME = 0.6  # credit for part of a multi-word name
+MIN_RARITY = 0.1  # the floor of a term's rarity factor, so a common word still counts a little
 # Imperatives that open a request, not a topic.
 COMMAND_WORDS = frozenset(
     """
@@ -177,6 +179,12 @@ def analyze(question: str, lexicon=None) -> Query:
     unique: dict[tuple, TermGroup] = {}
     for term in terms:
         unique.setdefault((term.stems, term.phrases), term)
+    if lexicon is not None:
+        # Rare words tell more than common ones: "Griner" outweighs "year" (inverse document frequency).
+        unique = {
+            key: replace(term, weight=term.weight * max(MIN_RARITY, lexicon.rarity(term.label)))
+            for key, term in unique.items()
+        }
 
     search_text = question
     if expansions:
@@ -220,7 +228,7 @@ def term_match(term: TermGroup, text: TextFeatures) -> float:
         if held == term.stems:
             return 1.0
         if held:  # "Mishustin" for "Mikhail Mishustin"
-            return 0.8
+            return PARTIAL_NAME
     elif term.stems & text.stems:
         return 1.0
     for phrase in term.phrases:
