@@ -73,32 +73,21 @@ def render_sources(result: Answer | None) -> str:
 def build_app(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or get_settings()
 
+    def options(k: int, since: str, until: str, as_of: str) -> dict:
+        """API inputs as `qa.chain` options: 0 and "" mean "not given"."""
+        return {"k": k or None, "since": since or None, "until": until or None, "as_of": as_of or None}
+
     def ask(question: str, k: int = 0, since: str = "", until: str = "", as_of: str = "") -> dict:
         """Answer a question from the stored articles: {answer, found, sources, timings_ms}."""
         try:
-            result = answer(
-                question,
-                k=k or None,
-                since=since or None,
-                until=until or None,
-                as_of=as_of or None,
-                settings=settings,
-            )
+            return answer(question, settings=settings, **options(k, since, until, as_of)).to_json()
         except QuestionError as err:
             raise gr.Error(str(err)) from None
-        return result.to_json()
 
     def search_api(query: str, k: int = 10, since: str = "", until: str = "", as_of: str = "") -> dict:
         """The passages that best match a query: {results: [...]}."""
         try:
-            hits = search(
-                query,
-                k=k or None,
-                since=since or None,
-                until=until or None,
-                as_of=as_of or None,
-                settings=settings,
-            )
+            hits = search(query, settings=settings, **options(k, since, until, as_of))
         except QuestionError as err:
             raise gr.Error(str(err)) from None
         return {"results": [hit.to_json() for hit in hits]}

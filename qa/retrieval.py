@@ -2,11 +2,15 @@
 
 A LangChain retriever, so a chain can swap it or wrap it. Each candidate's score is
     RRF(dense rank, BM25 rank), scaled so rank 1 in both lists is 1.0
-  + COVERAGE_WEIGHT * the weighted share of the question's terms (names count double) the chunk holds
+  + COVERAGE_WEIGHT * the share of the question's terms the chunk holds (rare words and names weigh more)
   + RECENCY_WEIGHT  * exp(-age / RECENCY_DAYS), age counted back from the "as of" date
+                      (x RECENT_CUE_FACTOR when the question says "this week", "recently")
+  + DATE_WEIGHT     when the article is dated within a date the question names
+  + ARTICLE_SUPPORT * the score of the article's second-best chunk (an article about the topic,
+                      not one passing paragraph)
 Dense search finds paraphrases; BM25 finds rare names and exact words the embedder blurs; the
-coverage term rewards chunks that hold everything asked about; the recency prior reflects that a
-news question asked on a day is about that day's news.
+recency prior reflects that a news question asked on a day is about that day's news. The weights
+were set on rtqa-dev (docs/benchmarks.md), in coarse steps.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from qa.query import Query, analyze, features, term_match
 RRF_K = 60
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
-COVERAGE_WEIGHT = 0.0
+COVERAGE_WEIGHT = 0.2
 RECENCY_WEIGHT = 0.5
 RECENCY_DAYS = 10.0
 RECENT_CUE_FACTOR = 2.0  # "this week", "recently": the prior counts this much more

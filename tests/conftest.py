@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -55,3 +56,8 @@ def run_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def cli(*args: str, env: dict[str, str], check: bool = False) -> subprocess.CompletedProcess:
+    """Run `python -m ...` from the repo root as a user would; output captured as text."""
+    return subprocess.run([PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=check)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from qa.eval import EvalResult, answer_is_accurate, first_hit_rank, multihop_metrics
-from tests.conftest import PYTHON, ROOT, run_env
+from tests.conftest import ROOT, cli, run_env
 
 
 def test_metrics_by_hand():
@@ -41,14 +40,7 @@ def test_answer_accuracy_needs_gold_and_no_other_choice():
 
 def test_qa_eval_cli(tmp_path: Path, articles_dir: Path):
     env = run_env(QA_DB_DIR=str(tmp_path / "db"))
-    subprocess.run(
-        [PYTHON, "-m", "ingest", str(articles_dir)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
+    cli("-m", "ingest", str(articles_dir), env=env, check=True)
     questions = tmp_path / "q.jsonl"
     rows = [
         {
@@ -68,14 +60,7 @@ def test_qa_eval_cli(tmp_path: Path, articles_dir: Path):
         },
     ]
     questions.write_text("\n".join(json.dumps(r) for r in rows))
-    done = subprocess.run(
-        [PYTHON, "-m", "qa", "eval", str(questions), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = cli("-m", "qa", "eval", str(questions), "--json", env=env)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(done.stdout)
     assert metrics["n"] == 2
@@ -101,23 +86,9 @@ def test_multihop_metrics_by_hand():
 def test_multihop_rag_format_end_to_end(tmp_path: Path):
     data = ROOT / "tests/data/multihop"
     env = run_env(QA_DB_DIR=str(tmp_path / "db"))
-    ingested = subprocess.run(
-        [PYTHON, "-m", "ingest", str(data / "corpus.json"), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    ingested = cli("-m", "ingest", str(data / "corpus.json"), "--json", env=env)
     assert json.loads(ingested.stdout)["added"] == 3, ingested.stderr
-    done = subprocess.run(
-        [PYTHON, "-m", "qa", "eval", str(data / "MultiHopRAG.json"), "--format", "multihop-rag", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = cli("-m", "qa", "eval", str(data / "MultiHopRAG.json"), "--format", "multihop-rag", "--json", env=env)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(done.stdout)
     assert metrics["n"] == 2  # the null query is left out

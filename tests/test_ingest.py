@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from ingest.pipeline import ingest_paths
-from tests.conftest import PYTHON, ROOT, run_env
+from tests.conftest import cli, run_env
 
 
 def test_ingest_is_idempotent(store, articles_dir: Path):
@@ -55,27 +54,13 @@ def test_broken_files_are_skipped_and_reported(store, articles_dir: Path):
 def test_cli_json_report_and_exit_status(tmp_path: Path, articles_dir: Path):
     (articles_dir / "empty.txt").write_text("")
     env = run_env(QA_DB_DIR=str(tmp_path / "db"))
-    done = subprocess.run(
-        [PYTHON, "-m", "ingest", str(articles_dir), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = cli("-m", "ingest", str(articles_dir), "--json", env=env)
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["added"] == 4 and report["chunks"] > 0
     assert report["failed"] == [{"path": str(articles_dir / "empty.txt"), "error": "empty file"}]
 
     (articles_dir / "empty.txt").unlink()
-    again = subprocess.run(
-        [PYTHON, "-m", "ingest", str(articles_dir)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = cli("-m", "ingest", str(articles_dir), env=env)
     assert again.returncode == 0, again.stderr
     assert "0 added, 0 updated, 4 unchanged, 0 failed" in again.stdout

@@ -62,3 +62,27 @@ def test_date_bounds_and_query_quoting(tmp_path: Path):
     assert (
         match_expression("BRI talks", ("Belt and Road Initiative",)) == '"bri" OR "talks" OR "belt and road initiative"'
     )
+
+
+def test_acronym_lexicon_follows_the_store(store, articles_dir: Path):
+    ingest_paths([articles_dir], store, show_progress=False)
+    assert store.keyword_index.expand_acronym("GCI") == ["Green Corridor Initiative"]
+    assert store.keyword_index.expand_acronym("CSF") == ["Coastal States Forum"]
+    (articles_dir / "summit.txt").write_text(" date 2024-02-15 Talks in Marlow were postponed by a storm.\n")
+    ingest_paths([articles_dir], store, show_progress=False)
+    assert store.keyword_index.expand_acronym("GCI") == []  # gone with the article that spelled it out
+
+
+def test_phrases_and_definitions():
+    from qa.acronyms import phrases_in
+
+    found = phrases_in("Officials of the Eurasian Economic Union met. They use machine learning (ML) daily.")
+    assert ("EEU", "Eurasian Economic Union", 1) in found
+    assert ("ML", "machine learning", 3) in found
+
+
+def test_rarity_weighs_rare_words_more(store, articles_dir: Path):
+    ingest_paths([articles_dir], store, show_progress=False)
+    index = store.keyword_index
+    assert index.rarity("Selby") > index.rarity("the city") >= 0.0
+    assert index.rarity("zyxwvut") == 1.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from ingest.pipeline import ingest_paths
 from qa.chain import QuestionError, answer, search
 from qa.query import analyze
-from tests.conftest import PYTHON, ROOT, run_env
+from tests.conftest import cli, run_env
 
 BRANDT_FORUM = "Brandt welcomed the success of the first Green Corridor Summit"
 BRANDT_ALIGN = "Southmark is willing to align the Green Corridor Initiative"
@@ -88,27 +87,11 @@ def test_search_ranks_the_right_article_first(filled):
 
 def test_cli_ask_json(tmp_path: Path, articles_dir: Path):
     env = run_env(QA_DB_DIR=str(tmp_path / "db"))
-    subprocess.run(
-        [PYTHON, "-m", "ingest", str(articles_dir)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
-    done = subprocess.run(
-        [PYTHON, "-m", "qa", "ask", "What did Brandt say about GCI?", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    cli("-m", "ingest", str(articles_dir), env=env, check=True)
+    done = cli("-m", "qa", "ask", "What did Brandt say about GCI?", "--json", env=env)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["found"] is True and BRANDT_ALIGN in result["answer"]
     assert result["sources"][0]["n"] == 1 and set(result["timings_ms"]) == {"retrieve", "answer"}
-    empty = subprocess.run(
-        [PYTHON, "-m", "qa", "ask", " "], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    empty = cli("-m", "qa", "ask", " ", env=env)
     assert empty.returncode == 2 and "empty" in empty.stderr
