@@ -42,6 +42,8 @@ MAX_CHUNKS_PER_ARTICLE = 1
 ARTICLE_SUPPORT = 0.3  # share of an article's second-best chunk score added to its chunks
 NEAR_DUPLICATE = 0.85  # Jaccard of content words above which two chunks say the same thing
 RERANK_CANDIDATES = 20
+# Unfiltered dense results fetched per candidate needed, before the date filter: first 2x, then 8x.
+DENSE_OVERFETCH = (2, 8)
 
 
 ONE_ARTICLE_RE = re.compile(r"\b(this|the|that) (article|story|report|piece)\b|\bsummari[sz]e\b", re.IGNORECASE)
@@ -137,9 +139,12 @@ class NewsRetriever(BaseRetriever):
             return run(self.candidates, None)
         low = int(self.since.replace("-", "")) if self.since else 0
         high = int(self.until.replace("-", "")) if self.until else 99991231
-        rows = [row for row in run(self.candidates * 4, None) if low <= int(row[2].get("date_int", 0)) <= high]
-        if len(rows) >= self.candidates:
-            return rows[: self.candidates]
+        for overfetch in DENSE_OVERFETCH:
+            rows = [
+                row for row in run(self.candidates * overfetch, None) if low <= int(row[2].get("date_int", 0)) <= high
+            ]
+            if len(rows) >= self.candidates:
+                return rows[: self.candidates]
         return run(self.candidates, where)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
