@@ -6,6 +6,7 @@ A LangChain retriever, so a chain can swap it or wrap it. Each candidate's score
   + RECENCY_WEIGHT  * exp(-age / RECENCY_DAYS), age counted back from the "as of" date
                       (x RECENT_CUE_FACTOR when the question says "this week", "recently")
   + DATE_WEIGHT     when the article is dated within a date the question names
+  + LEDE_WEIGHT     for an article's first chunk (news puts what matters first)
   + ARTICLE_SUPPORT * the score of the article's second-best chunk (an article about the topic,
                       not one passing paragraph)
 Dense search finds paraphrases; BM25 finds rare names and exact words the embedder blurs; the
@@ -39,6 +40,7 @@ RECENT_CUE_FACTOR = 2.0  # "this week", "recently": the prior counts this much m
 DATE_WEIGHT = 0.3  # for an article dated within the dates the question names
 DATE_SLACK_DAYS = 3  # news of a day is often published a day or two after it
 MAX_CHUNKS_PER_ARTICLE = 1
+LEDE_WEIGHT = 0.2  # news is written top-down: the first chunk holds what the story is about
 ARTICLE_SUPPORT = 0.3  # share of an article's second-best chunk score added to its chunks
 NEAR_DUPLICATE = 0.85  # Jaccard of content words above which two chunks say the same thing
 RERANK_CANDIDATES = 20
@@ -192,6 +194,7 @@ class NewsRetriever(BaseRetriever):
                 + COVERAGE_WEIGHT * term_share
                 + recency_weight * recency(article_date, self.as_of)
                 + DATE_WEIGHT * within(article_date, analyzed.date_range)
+                + LEDE_WEIGHT * (int(meta.get("chunk_index", 0)) == 0)
             )
             scored.append((score, similarity, term_share, chunk_id, text, meta))
         if ARTICLE_SUPPORT:
