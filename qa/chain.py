@@ -59,6 +59,8 @@ def make_retriever(
 ) -> NewsRetriever:
     since, until, as_of = check_date(since, "since"), check_date(until, "until"), check_date(as_of, "as_of")
     # "As of" a date: nothing published after it is used, and news close before it is favoured.
+    # Without one, today's date sets the recency prior but filters nothing (a wrongly future-dated
+    # article stays findable).
     if as_of and (until is None or as_of < until):
         until = as_of
     return NewsRetriever(
@@ -67,7 +69,7 @@ def make_retriever(
         candidates=max(settings.candidates, k or 0),
         since=since,
         until=until,
-        as_of=as_of,
+        as_of=as_of or date.today().isoformat(),
         reranker=load_reranker(settings.reranker) if settings.reranker else None,
     )
 

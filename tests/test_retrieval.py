@@ -113,3 +113,23 @@ def test_merge_neighbours_joins_adjacent_chunks_once():
     )
     assert [d.page_content for d in merged] == ["P2\n\nP3\n\nP4", "Q0", "P7"]
     assert merged[0].metadata["chunk_indexes"] == [2, 3] and merged[0].metadata["chunk_index"] == 2
+
+
+def test_without_an_as_of_date_today_sets_the_recency_prior(store, settings, tmp_path: Path):
+    from datetime import date, timedelta
+
+    from qa.chain import make_retriever
+
+    rows = [
+        {
+            "url": f"https://example.org/dam-{age}",
+            "date": (date.today() - timedelta(days=age)).isoformat(),
+            "title": "Dam inspection",
+            "text": "Engineers inspected the Northfield dam and found no cracks in its wall.",
+        }
+        for age in (400, 2)
+    ]
+    (tmp_path / "dam.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    ingest_paths([tmp_path / "dam.jsonl"], store, show_progress=False)
+    documents = make_retriever(store, settings, k=2).invoke("Was the Northfield dam inspected?")
+    assert [d.metadata["url"] for d in documents] == ["https://example.org/dam-2", "https://example.org/dam-400"]
