@@ -125,9 +125,9 @@ def test_without_an_as_of_date_today_sets_the_recency_prior(store, settings, tmp
             "url": f"https://example.org/dam-{age}",
             "date": (date.today() - timedelta(days=age)).isoformat(),
             "title": "Dam inspection",
-            "text": "Engineers inspected the Northfield dam and found no cracks in its wall.",
+            "text": f"Engineers inspected the Northfield dam. {finding}",
         }
-        for age in (400, 2)
+        for age, finding in ((400, "They found no cracks in its wall."), (2, "A valve will be replaced in spring."))
     ]
     (tmp_path / "dam.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
     ingest_paths([tmp_path / "dam.jsonl"], store, show_progress=False)
