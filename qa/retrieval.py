@@ -44,6 +44,7 @@ LEDE_WEIGHT = 0.2  # news is written top-down: the first chunk holds what the st
 ARTICLE_SUPPORT = 0.3  # share of an article's second-best chunk score added to its chunks
 NEAR_DUPLICATE = 0.85  # Jaccard of content words above which two chunks say the same thing
 RERANK_CANDIDATES = 20
+KEYWORD_TERMS = 12
 # Unfiltered dense results fetched per candidate needed, before the date filter: first 2x, then 8x.
 DENSE_OVERFETCH = (2, 8)
 
@@ -94,8 +95,12 @@ def within(article_date: str, date_range: tuple[str, str] | None) -> bool:
 
 
 def keyword_query(query: Query) -> tuple[str, tuple[str, ...]]:
-    """Words and exact phrases for BM25: the question's terms, quoted phrases and acronym expansions."""
-    words = " ".join(t.label for t in query.terms if not (t.phrases and not t.stems))
+    """Words and exact phrases for BM25: the question's terms, quoted phrases and acronym expansions.
+
+    A long question keeps its KEYWORD_TERMS weightiest terms: the rest add time, not precision.
+    """
+    strongest = sorted(query.terms, key=lambda t: t.weight, reverse=True)[:KEYWORD_TERMS]
+    words = " ".join(t.label for t in strongest if not (t.phrases and not t.stems))
     phrases = tuple(p for t in query.terms for p in t.phrases)
     return words, phrases
 
