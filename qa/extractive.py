@@ -1,11 +1,15 @@
 """The embedded extractive answerer: a short answer made of verbatim, cited sentences.
 
-Each sentence of the retrieved passages is scored by the share of the question's terms it holds
-(a "..., he said." sentence also counts the names of the sentence before it, where its speaker
-is), plus a little of its passage's retrieval score, plus a nudge for reported speech when the
-question asks what someone said. The best sentences, within a character budget, are kept in
-reading order and marked [n]. When no sentence holds enough of the question, the answer says the
-articles don't say, rather than quoting something loosely related.
+Each sentence of the retrieved passages is scored by:
+- the share of the question's terms it holds, each term weighted by its rarity in the store (names
+  count double). A "..., he said." sentence takes its speaker from the sentence before it.
+- a little of its passage's retrieval score;
+- a nudge for reported speech, when the question asks what someone said;
+- a nudge for the shape of an answer: a number for "how many", a name for "who" or "which";
+- a penalty for only restating the question.
+The best sentences, within a character budget, are kept in reading order and marked [n]. When no
+sentence holds enough of the question (MIN_COVERAGE, set against questions the articles cannot
+answer), the answer says the articles don't say, rather than quoting something loosely related.
 """
 
 from __future__ import annotations
