@@ -118,8 +118,23 @@ def named_dates(question: str) -> tuple[str, str] | None:
     return None
 
 
+_analyzed: dict[tuple, Query] = {}
+
+
 def analyze(question: str, lexicon=None) -> Query:
-    """Terms of the question; with a lexicon (the keyword index), acronyms are expanded from what is stored."""
+    """Terms of the question; with a lexicon (the keyword index), acronyms are expanded from what is stored.
+
+    Retrieval and the answerer both ask; the second asks the cache (kept until the store changes).
+    """
+    key = (question, id(lexicon), lexicon.count() if lexicon is not None else 0)
+    if key not in _analyzed:
+        if len(_analyzed) > 1024:
+            _analyzed.clear()
+        _analyzed[key] = _analyze(question, lexicon)
+    return _analyzed[key]
+
+
+def _analyze(question: str, lexicon=None) -> Query:
     question = " ".join(question.split())
     expansions: dict[str, tuple[str, ...]] = {}
     if lexicon is not None:

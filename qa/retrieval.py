@@ -31,8 +31,6 @@ from pydantic import ConfigDict
 from qa.query import Query, analyze, features, term_match
 
 RRF_K = 60
-DENSE_WEIGHT = 1.0
-KEYWORD_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.2
 RECENCY_WEIGHT = 0.5
 RECENCY_DAYS = 20.0
@@ -187,11 +185,7 @@ class NewsRetriever(BaseRetriever):
         dense_rank = {chunk_id: rank for rank, chunk_id in enumerate(by_similarity, start=1)}
         scored = []
         for chunk_id, (text, meta, similarity) in pool.items():
-            fused = (
-                (DENSE_WEIGHT * rrf(dense_rank[chunk_id]) + KEYWORD_WEIGHT * rrf(keyword_rank.get(chunk_id)))
-                * (RRF_K + 1)
-                / (DENSE_WEIGHT + KEYWORD_WEIGHT)
-            )
+            fused = (rrf(dense_rank[chunk_id]) + rrf(keyword_rank.get(chunk_id))) * (RRF_K + 1) / 2
             term_share = coverage(analyzed, f"{meta.get('title', '')}\n{text}")
             article_date = str(meta.get("date", ""))
             score = (
