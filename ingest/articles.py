@@ -91,9 +91,24 @@ def parse_date(value: object) -> str:
         return ""
 
 
+# A dateline is not a headline: "New York CNN Business —", "WASHINGTON —", "(CNN)".
+DATELINE_PARAGRAPH_RE = re.compile(r"^[^\n.!?]{0,60}\s[—–-]+$|^\((?:CNN|AP|Reuters|AFP)[^)]{0,30}\)$")
+DATELINE_PREFIX_RE = re.compile(
+    r"^(?:[A-Z][A-Za-z .,'/]{0,40}\s?)?\((?:CNN|AP|Reuters|AFP)[^)]{0,30}\)\s*[—–-]?\s*"
+    r"|^[A-Z][A-Z .,'/]{2,40}(?:\([^)]{1,30}\))?\s[—–-]{1,2}\s+"
+)
+
+
 def title_from_text(text: str) -> str:
-    """A title for an article that has none: its first sentence, cut at a word boundary."""
-    sentences = split_sentences(text[:2000])
+    """A title for an article that has none: its first sentence, cut at a word boundary.
+
+    A dateline that opens the text ("WASHINGTON —", "(CNN)") is skipped.
+    """
+    paragraphs = [p.strip() for p in text[:3000].split("\n\n") if p.strip()]
+    while len(paragraphs) > 1 and DATELINE_PARAGRAPH_RE.match(paragraphs[0]):
+        paragraphs.pop(0)
+    opening = DATELINE_PREFIX_RE.sub("", paragraphs[0], count=1) if paragraphs else ""
+    sentences = split_sentences(opening or text[:2000])
     first = sentences[0].text if sentences else text.strip()
     first = " ".join(first.split())
     if len(first) <= TITLE_MAX_CHARS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ingest.chunking import chunk_article
@@ -129,3 +130,19 @@ def test_long_paragraph_is_cut_at_sentences():
     assert all(len(c.text) <= 400 for c in chunks)
     assert all(c.text.endswith(".") for c in chunks)
     assert "Sentence number 199" in chunks[-1].text
+
+
+def test_untitled_record_skips_the_dateline(tmp_path: Path):
+    path = tmp_path / "wire.jsonl"
+    records = [
+        {"url": "https://x.org/1", "text": "New York CNN Business —\n\nSpirit and Frontier agreed to merge. More."},
+        {"url": "https://x.org/2", "text": "(CNN) Adele is coming back to Las Vegas. Tickets soon."},
+        {"url": "https://x.org/3", "text": "WASHINGTON (AP) — The Senate passed the bill. It now goes on."},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    titles = [a.title for a in load_file(path).articles]
+    assert titles == [
+        "Spirit and Frontier agreed to merge",
+        "Adele is coming back to Las Vegas",
+        "The Senate passed the bill",
+    ]
