@@ -91,9 +91,11 @@ _MONTH = r"(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DAY_RE = re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.IGNORECASE)
 MONTH_RE = re.compile(r"\b" + _MONTH + r"\s+(?:of\s+)?(\d{4})\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"\b(?:in|during|since|of)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
+# Time words relative to the day of asking, past or coming: the news is the news around that day.
 RECENT_RE = re.compile(
     r"\b(recent|recently|this week|last week|this month|latest|just|newly|so far this|ongoing|"
-    r"yesterday|today|currently|now)\b",
+    r"yesterday|today|currently|now|next week|next month|upcoming|soon|"
+    r"(?:later|earlier) this (?:week|month|year)|this (?:weekend|year|spring|summer|fall|autumn|winter))\b",
     re.IGNORECASE,
 )
 

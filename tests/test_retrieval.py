@@ -41,6 +41,13 @@ def test_named_dates():
     assert analyze("What did Falk say in February 2024?").date_range == ("2024-02-01", "2024-02-29")
 
 
+def test_time_words_relative_to_the_day_of_asking():
+    for question in ("What happened this week?", "Who will play later this year?", "What opens next month?"):
+        assert analyze(question).wants_recent, question
+    for question in ("What did Falk say about grain?", "Who won the 2022 cup?", "What is a week?"):
+        assert not analyze(question).wants_recent, question
+
+
 def test_recency_favours_news_just_before_the_as_of_date_and_never_after(store, tmp_path: Path):
     rows = [
         {
