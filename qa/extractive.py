@@ -33,7 +33,12 @@ from qa.text import (
 )
 
 MIN_COVERAGE = 0.55  # a sentence must hold this share of the question's weighted terms
-RELATIVE_CUTOFF = 0.8  # ... and score this close to the best sentence
+# ... or, for a long question (LONG_QUESTION_TERMS terms or more), whose terms spread over several
+# sentences, a lower share when its passage (with its title) holds PASSAGE_COVERAGE of them.
+PASSAGE_COVERAGE = 0.5
+MIN_COVERAGE_IN_PASSAGE = 0.35
+LONG_QUESTION_TERMS = 8
+RELATIVE_CUTOFF = 0.7  # ... and score this close to the best sentence
 SPEECH_BONUS = 0.1
 PASSAGE_WEIGHT = 0.2
 MAX_ARTICLES = 3
@@ -102,14 +107,24 @@ def _sentence_coverage(
     return total / query.total_weight, asked_about
 
 
+# What kind of thing is asked for, wherever the question word stands ("Primary voters in which state ...").
 QUESTION_NUMBER_RE = re.compile(
-    r"^\s*(how (many|much|long|old|far|big|tall|fast)|what (percentage|share|number))\b", re.I
+    r"\b(how (many|much|long|old|far|big|tall|fast)|what (percentage|share|number|price|amount))\b", re.I
 )
-QUESTION_ENTITY_RE = re.compile(r"^\s*(who|whom|whose|which|where|what (country|state|city|company|team))\b", re.I)
+QUESTION_ENTITY_RE = re.compile(
+    r"\b(who|whom|whose|which|where)\b|\bwhat (country|state|city|company|team|group|show|movie|film|product)\b"
+    r"|\bwhat is (it|she|he|the \w+) called\b|\bwhat is (his|her|its|their) name\b",
+    re.I,
+)
 NUMBER_RE = re.compile(
     r"(?<![\w.])\$?\d[\d,.]*%?|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"dozen|hundred|thousand|million|billion|half|third|quarter)\b",
     re.I,
+)
+# Capitalised, but not the name a "which" or "who" question asks for.
+CALENDAR_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
 )
 RESTATES_PENALTY = 0.3  # a sentence that only repeats the question tells nothing new
 ANSWER_SHAPE_BONUS = 0.1  # a number for "how many", a name for "who/which"
@@ -126,7 +141,9 @@ def _answer_shape(query: Query, sentence: Sentence) -> float:
         numbers = [m.group(0).lower() for m in NUMBER_RE.finditer(sentence.text)]
         if any(n not in question_words for n in numbers):
             bonus += ANSWER_SHAPE_BONUS
-    elif QUESTION_ENTITY_RE.search(query.question) and any(w[:1].isupper() for w in new_words[1:] or new_words):
+    elif QUESTION_ENTITY_RE.search(query.question) and any(
+        w[:1].isupper() and w.lower() not in CALENDAR_WORDS for w in new_words[1:] or new_words
+    ):
         bonus += ANSWER_SHAPE_BONUS
     return bonus
 
@@ -153,12 +170,29 @@ def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSente
     return sorted(best.values(), key=lambda s: s.score, reverse=True)
 
 
+def _passage_coverage(document: Document) -> float:
+    return float(document.metadata.get("coverage", 0.0))
+
+
+def _enough(query: Query, candidate: ScoredSentence) -> bool:
+    """Does the sentence hold enough of the question, alone or (a long question) within its passage?"""
+    if candidate.coverage >= MIN_COVERAGE:
+        return True
+    return (
+        len(query.terms) >= LONG_QUESTION_TERMS
+        and candidate.coverage >= MIN_COVERAGE_IN_PASSAGE
+        and _passage_coverage(candidate.document) >= PASSAGE_COVERAGE
+    )
+
+
 def _select(query: Query, scored: list[ScoredSentence], max_chars: int) -> list[ScoredSentence]:
     if not scored:
         return []
+    if query.terms:
+        scored = [s for s in scored if _enough(query, s)]
+        if not scored:
+            return []
     top = scored[0]
-    if query.terms and top.coverage < MIN_COVERAGE:
-        return []
     if not query.terms and top.score < NO_TERMS_MIN_SIMILARITY:
         return []
     chosen: list[ScoredSentence] = []
@@ -167,8 +201,6 @@ def _select(query: Query, scored: list[ScoredSentence], max_chars: int) -> list[
     for candidate in scored:
         if candidate.score < RELATIVE_CUTOFF * top.score:
             break
-        if query.terms and candidate.coverage < MIN_COVERAGE:
-            continue
         article_id = candidate.key[0]
         if article_id not in articles and len(articles) >= MAX_ARTICLES:
             continue
@@ -179,6 +211,35 @@ def _select(query: Query, scored: list[ScoredSentence], max_chars: int) -> list[
         used += length
         if article_id not in articles:
             articles.append(article_id)
+    return chosen
+
+
+def _asks_for_shape(query: Query) -> bool:
+    return bool(QUESTION_NUMBER_RE.search(query.question) or QUESTION_ENTITY_RE.search(query.question))
+
+
+def _complete(query: Query, chosen: list[ScoredSentence], max_chars: int) -> list[ScoredSentence]:
+    """When the lead sentence holds the question's terms but not what is asked for (a name, a
+    number), the sentence next to it often does ("“Squid Game” is back. Netflix said the show ...").
+    Quote that neighbour too."""
+    if not chosen or not _asks_for_shape(query) or _answer_shape(query, chosen[0].sentence) > 0:
+        return chosen
+    lead = chosen[0]
+    sentences = _sentences(lead.document.page_content)
+    position = next((i for i, s in enumerate(sentences) if s.start == lead.sentence.start), None)
+    if position is None:
+        return chosen
+    used = sum(len(c.sentence.text) + 5 for c in chosen)
+    keys = {c.key for c in chosen}
+    for j in (position + 1, position - 1):
+        if not 0 <= j < len(sentences) or _answer_shape(query, sentences[j]) <= 0:
+            continue
+        neighbour = ScoredSentence(sentences[j], lead.document, lead.coverage, lead.score)
+        if neighbour.key in keys:
+            return chosen
+        if used + len(sentences[j].text) + 5 > max_chars:
+            chosen = chosen[:-1] if len(chosen) > 1 else chosen
+        return [lead, neighbour, *chosen[1:]]
     return chosen
 
 
@@ -205,7 +266,7 @@ def _not_found(query: Query, scored: list[ScoredSentence]) -> str:
 
 def extractive_answer(query: Query, documents: list[Document], max_chars: int = 800) -> Answer:
     scored = score_sentences(query, documents)
-    chosen = _select(query, scored, max_chars)
+    chosen = _complete(query, _select(query, scored, max_chars), max_chars)
     if not chosen:
         return Answer(answer=_not_found(query, scored), found=False)
 

@@ -38,6 +38,7 @@ RECENT_CUE_FACTOR = 2.0  # "this week", "recently": the prior counts this much m
 DATE_WEIGHT = 0.3  # for an article dated within the dates the question names
 DATE_SLACK_DAYS = 3  # news of a day is often published a day or two after it
 MAX_CHUNKS_PER_ARTICLE = 1
+FILL_CHUNKS_PER_ARTICLE = 3  # when fewer articles than k match
 LEDE_WEIGHT = 0.2  # news is written top-down: the first chunk holds what the story is about
 ARTICLE_SUPPORT = 0.3  # share of an article's second-best chunk score added to its chunks
 NEAR_DUPLICATE = 0.85  # Jaccard of content words above which two chunks say the same thing
@@ -214,30 +215,35 @@ class NewsRetriever(BaseRetriever):
         return self._select(scored, about_one_article=bool(ONE_ARTICLE_RE.search(analyzed.question)))
 
     def _select(self, scored: list[tuple], *, about_one_article: bool) -> list[Document]:
-        """Top k with no near-duplicates and, unless one article is asked about, a few chunks per article."""
-        cap = self.k if about_one_article else MAX_CHUNKS_PER_ARTICLE
+        """Top k with no near-duplicates and, unless one article is asked about, one chunk per article
+        first; when fewer than k articles match, the best further chunks (up to a few per article)
+        fill the rest, so a store of one long article still hands the answerer all of its best parts."""
         documents: list[Document] = []
+        kept_ids: set[str] = set()
         kept_words: list[frozenset[str]] = []
         per_article: dict[str, int] = {}
-        for score, similarity, term_share, chunk_id, text, meta in scored:
-            article_id = str(meta.get("article_id", ""))
-            if per_article.get(article_id, 0) >= cap:
-                continue
-            words = features(text).stems
-            if any(len(words & kept) > NEAR_DUPLICATE * len(words | kept) for kept in kept_words):
-                continue
-            kept_words.append(words)
-            per_article[article_id] = per_article.get(article_id, 0) + 1
-            metadata = dict(
-                meta,
-                chunk_id=chunk_id,
-                score=round(score, 4),
-                similarity=round(similarity, 4),
-                coverage=round(term_share, 4),
-            )
-            documents.append(Document(page_content=text, metadata=metadata, id=chunk_id))
-            if len(documents) >= self.k:
-                break
+        caps = (self.k,) if about_one_article else (MAX_CHUNKS_PER_ARTICLE, FILL_CHUNKS_PER_ARTICLE)
+        for cap in caps:
+            for score, similarity, term_share, chunk_id, text, meta in scored:
+                if len(documents) >= self.k:
+                    return documents
+                article_id = str(meta.get("article_id", ""))
+                if chunk_id in kept_ids or per_article.get(article_id, 0) >= cap:
+                    continue
+                words = features(text).stems
+                if any(len(words & kept) > NEAR_DUPLICATE * len(words | kept) for kept in kept_words):
+                    continue
+                kept_ids.add(chunk_id)
+                kept_words.append(words)
+                per_article[article_id] = per_article.get(article_id, 0) + 1
+                metadata = dict(
+                    meta,
+                    chunk_id=chunk_id,
+                    score=round(score, 4),
+                    similarity=round(similarity, 4),
+                    coverage=round(term_share, 4),
+                )
+                documents.append(Document(page_content=text, metadata=metadata, id=chunk_id))
         return documents
 
 

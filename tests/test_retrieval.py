@@ -140,3 +140,18 @@ def test_without_an_as_of_date_today_sets_the_recency_prior(store, settings, tmp
     ingest_paths([tmp_path / "dam.jsonl"], store, show_progress=False)
     documents = make_retriever(store, settings, k=2).invoke("Was the Northfield dam inspected?")
     assert [d.metadata["url"] for d in documents] == ["https://example.org/dam-2", "https://example.org/dam-400"]
+
+
+def test_a_store_of_one_long_article_hands_over_several_of_its_chunks(store, tmp_path: Path):
+    topics = ["harbour dredging", "school meals", "bus timetables", "library hours", "park benches"]
+    paragraphs = [
+        f"The council of Wexcombe discussed {topic} at length on Monday. " + "Members debated the details. " * 20
+        for topic in topics
+    ]
+    paragraphs.append("Mayor Orla Penrose said the tram depot on Quay Street would open in 2026, after years of delay.")
+    (tmp_path / "council.txt").write_text("# Wexcombe council meets\n\n" + "\n\n".join(paragraphs))
+    ingest_paths([tmp_path / "council.txt"], store, show_progress=False)
+    assert store.collection.count() >= 4
+    documents = NewsRetriever(store=store, k=4).invoke("What did Penrose say about the tram depot?")
+    assert len(documents) > 1  # one article, yet more than one of its chunks
+    assert "tram depot on Quay Street" in texts(documents)

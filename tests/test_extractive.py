@@ -1,0 +1,51 @@
+"""The extractive answerer on hand-made passages: what it quotes, and when it says the articles don't say."""
+
+from __future__ import annotations
+
+from langchain_core.documents import Document
+
+from qa.extractive import extractive_answer
+from qa.query import analyze
+from qa.retrieval import coverage
+
+
+def _passage(question: str, text: str, title: str = "Local news", n: int = 1) -> Document:
+    meta = {"title": title, "date": "2024-05-02", "url": f"https://news.example/{n}", "article_id": f"a{n}"}
+    meta["coverage"] = coverage(analyze(question), f"{title}\n{text}")
+    return Document(page_content=text, metadata={**meta, "chunk_index": 0, "similarity": 0.5})
+
+
+def test_the_neighbour_that_names_what_is_asked_is_quoted_too():
+    question = "Which beloved landmark will reopen for a second season?"
+    text = (
+        "The Zephyr Tower is officially coming back. "
+        "The city said Monday that the beloved landmark will reopen for a second season. "
+        "Tickets go on sale in June."
+    )
+    reply = extractive_answer(analyze(question), [_passage(question, text)])
+    assert reply.found
+    assert "Zephyr Tower" in reply.answer and "second season" in reply.answer
+    assert "Tickets" not in reply.answer
+
+
+def test_a_long_question_may_be_answered_across_sentences_of_one_passage():
+    question = (
+        "Harbour officials in Marlow warned this week that rising fuel costs and a shortage of pilots "
+        "could delay which shipping service?"
+    )
+    text = (
+        "Harbour officials in Marlow warned on Tuesday that the Northern ferry service could be delayed. "
+        "Rising fuel costs have squeezed operators all spring. "
+        "A shortage of pilots made it worse, they said."
+    )
+    reply = extractive_answer(analyze(question), [_passage(question, text)])
+    assert reply.found
+    assert "Northern ferry" in reply.answer
+
+
+def test_a_short_question_needs_one_sentence_that_holds_it():
+    question = "Which Marlow bakery won the pastry prize?"
+    text = "Marlow is a harbour town. Its bakery trade is old. A pastry fair was held in another town."
+    reply = extractive_answer(analyze(question), [_passage(question, text)])
+    assert not reply.found
+    assert reply.answer.startswith("The articles don't say.")
