@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from qa.text import normalize_text, split_sentences
+from qa.text import DATELINE_PARAGRAPH_RE, DATELINE_PREFIX_RE, normalize_text, split_sentences
 
 TITLE_MAX_CHARS = 120
 
@@ -89,14 +89,6 @@ def parse_date(value: object) -> str:
         return date_parser.parse(text, fuzzy=False).date().isoformat()
     except (ValueError, OverflowError, ImportError):
         return ""
-
-
-# A dateline is not a headline: "New York CNN Business —", "WASHINGTON —", "(CNN)".
-DATELINE_PARAGRAPH_RE = re.compile(r"^[^\n.!?]{0,60}\s[—–-]+$|^\((?:CNN|AP|Reuters|AFP)[^)]{0,30}\)$")
-DATELINE_PREFIX_RE = re.compile(
-    r"^(?:[A-Z][A-Za-z .,'/]{0,40}\s?)?\((?:CNN|AP|Reuters|AFP)[^)]{0,30}\)\s*[—–-]?\s*"
-    r"|^[A-Z][A-Z .,'/]{2,40}(?:\([^)]{1,30}\))?\s[—–-]{1,2}\s+"
-)
 
 
 def title_from_text(text: str) -> str:

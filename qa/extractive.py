@@ -23,12 +23,14 @@ from langchain_core.documents import Document
 from qa.query import Query, features, term_match
 from qa.schema import Answer, Source
 from qa.text import (
+    DATELINE_PARAGRAPH_RE,
     PRONOUN_ATTRIBUTION_RE,
     REPORTING_STEMS,
     STOPWORDS,
     Sentence,
     content_stems,
     split_sentences,
+    strip_dateline,
     words,
 )
 
@@ -65,7 +67,7 @@ class ScoredSentence:
 
 @lru_cache(maxsize=4096)
 def _sentences(text: str) -> tuple[Sentence, ...]:
-    return tuple(split_sentences(text))
+    return tuple(strip_dateline(s) for s in split_sentences(text) if not DATELINE_PARAGRAPH_RE.match(s.text))
 
 
 def _is_reported_speech(sentence: Sentence) -> bool:
@@ -218,10 +220,13 @@ def _asks_for_shape(query: Query) -> bool:
     return bool(QUESTION_NUMBER_RE.search(query.question) or QUESTION_ENTITY_RE.search(query.question))
 
 
-def _complete(query: Query, chosen: list[ScoredSentence], max_chars: int) -> list[ScoredSentence]:
+HEADLINE_START = -1  # a headline "sentence" comes before the article's text
+
+
+def _complete(query: Query, chosen: list[ScoredSentence]) -> list[ScoredSentence]:
     """When the lead sentence holds the question's terms but not what is asked for (a name, a
     number), the sentence next to it often does ("“Squid Game” is back. Netflix said the show ...").
-    Quote that neighbour too."""
+    Quote that neighbour too, or else the article's headline when it names it."""
     if not chosen or not _asks_for_shape(query) or _answer_shape(query, chosen[0].sentence) > 0:
         return chosen
     lead = chosen[0]
@@ -229,7 +234,6 @@ def _complete(query: Query, chosen: list[ScoredSentence], max_chars: int) -> lis
     position = next((i for i, s in enumerate(sentences) if s.start == lead.sentence.start), None)
     if position is None:
         return chosen
-    used = sum(len(c.sentence.text) + 5 for c in chosen)
     keys = {c.key for c in chosen}
     for j in (position + 1, position - 1):
         if not 0 <= j < len(sentences) or _answer_shape(query, sentences[j]) <= 0:
@@ -237,9 +241,12 @@ def _complete(query: Query, chosen: list[ScoredSentence], max_chars: int) -> lis
         neighbour = ScoredSentence(sentences[j], lead.document, lead.coverage, lead.score)
         if neighbour.key in keys:
             return chosen
-        if used + len(sentences[j].text) + 5 > max_chars:
-            chosen = chosen[:-1] if len(chosen) > 1 else chosen
         return [lead, neighbour, *chosen[1:]]
+    # Else the headline, which news writes to name what the story is about.
+    title = " ".join(str(lead.document.metadata.get("title", "")).split())
+    headline = Sentence(title, HEADLINE_START, HEADLINE_START)
+    if title and _answer_shape(query, headline) > 0 and _sentence_coverage(query, headline, (), "")[0] > 0:
+        return [ScoredSentence(headline, lead.document, lead.coverage, lead.score), *chosen]
     return chosen
 
 
@@ -266,7 +273,7 @@ def _not_found(query: Query, scored: list[ScoredSentence]) -> str:
 
 def extractive_answer(query: Query, documents: list[Document], max_chars: int = 800) -> Answer:
     scored = score_sentences(query, documents)
-    chosen = _complete(query, _select(query, scored, max_chars), max_chars)
+    chosen = _complete(query, _select(query, scored, max_chars))
     if not chosen:
         return Answer(answer=_not_found(query, scored), found=False)
 
@@ -291,8 +298,11 @@ def extractive_answer(query: Query, documents: list[Document], max_chars: int = 
                 chunk_id=str(meta.get("chunk_id", lead.document.id or "")),
                 text=_passage(items),
                 score=round(float(meta.get("score", 0.0)), 4),
-                quotes=[c.sentence.text for c in items],
+                quotes=[c.sentence.text for c in items if c.sentence.start != HEADLINE_START],
             )
         )
-        parts.extend(f"{c.sentence.text} [{n}]" for c in items)
+        parts.extend(
+            f"{c.sentence.text} (headline) [{n}]" if c.sentence.start == HEADLINE_START else f"{c.sentence.text} [{n}]"
+            for c in items
+        )
     return Answer(answer=" ".join(parts), found=True, sources=sources)

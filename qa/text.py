@@ -89,3 +89,20 @@ def split_sentences(text: str) -> list[Sentence]:
             if piece:
                 sentences.append(Sentence(piece, start, end))
     return sentences
+
+
+# A dateline opens a wire story and is not part of its first sentence: "WASHINGTON —",
+# "AUSTIN, Texas –", "Hong Kong/Beijing/Taipei (CNN)", or a paragraph of its own ("New York CNN Business —").
+DATELINE_PARAGRAPH_RE = re.compile(r"^[^\n.!?]{0,60}\s[—–-]+$|^\((?:CNN|AP|Reuters|AFP)[^)]{0,30}\)$")
+DATELINE_PREFIX_RE = re.compile(
+    r"^(?:[A-Z][A-Za-z .,'/]{0,40}\s?)?\((?:CNN|AP|Reuters|AFP)[^)]{0,30}\)\s*[—–-]{0,2}\s*"
+    r"|^[A-Z]{2,}[A-Z .'/]*(?:,\s[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?(?:\s\([^)]{1,30}\))?\s[—–-]{1,2}\s+"
+)
+
+
+def strip_dateline(sentence: Sentence) -> Sentence:
+    """The sentence without an opening dateline, its span moved to match."""
+    match = DATELINE_PREFIX_RE.match(sentence.text)
+    if not match or match.end() >= len(sentence.text):
+        return sentence
+    return Sentence(sentence.text[match.end() :], sentence.start + match.end(), sentence.end)

@@ -49,3 +49,19 @@ def test_a_short_question_needs_one_sentence_that_holds_it():
     reply = extractive_answer(analyze(question), [_passage(question, text)])
     assert not reply.found
     assert reply.answer.startswith("The articles don't say.")
+
+
+def test_the_headline_names_it_when_no_sentence_nearby_does():
+    question = "Which beloved landmark will reopen for a second season?"
+    text = "Crowds cheered on Monday. The city said the beloved landmark will reopen for a second season."
+    document = _passage(question, text, title="Zephyr Tower to reopen for a second season")
+    reply = extractive_answer(analyze(question), [document])
+    assert reply.answer.startswith("Zephyr Tower to reopen for a second season (headline) [1]")
+    assert reply.sources[0].quotes == ["The city said the beloved landmark will reopen for a second season."]
+
+
+def test_a_dateline_is_not_quoted():
+    question = "What did the Marlow harbour master say about the storm?"
+    text = "MARLOW, Wessex — The Marlow harbour master said the storm closed the port for two days."
+    reply = extractive_answer(analyze(question), [_passage(question, text)])
+    assert reply.answer == "The Marlow harbour master said the storm closed the port for two days. [1]"
