@@ -3,13 +3,16 @@
 Each sentence of the retrieved passages is scored by:
 - the share of the question's terms it holds, each term weighted by its rarity in the store (names
   count double). A "..., he said." sentence takes its speaker from the sentence before it.
-- a little of its passage's retrieval score;
+- a little of its passage's similarity and retrieval rank;
 - a nudge for reported speech, when the question asks what someone said;
 - a nudge for the shape of an answer: a number for "how many", a name for "who" or "which";
 - a penalty for only restating the question.
-The best sentences, within a character budget, are kept in reading order and marked [n]. When no
-sentence holds enough of the question (MIN_COVERAGE, set against questions the articles cannot
-answer), the answer says the articles don't say, rather than quoting something loosely related.
+The best sentences, within a character budget, are kept in reading order and marked [n]. When the
+lead sentence holds the question but not what it asks for (a name, a number), the neighbouring
+sentence or else the headline that has it is quoted too. When no sentence holds enough of the
+question (MIN_COVERAGE; less for a long question whose passage holds most of it; set against
+questions the articles cannot answer), the answer says the articles don't say, rather than quoting
+something loosely related. Datelines ("WASHINGTON —") are never quoted.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ LONG_QUESTION_TERMS = 8
 RELATIVE_CUTOFF = 0.7  # ... and score this close to the best sentence
 SPEECH_BONUS = 0.1
 PASSAGE_WEIGHT = 0.2
+RANK_WEIGHT = 0.2  # x 1/rank of the sentence's passage: retrieval weighed recency and the whole passage
 MAX_ARTICLES = 3
 NO_TERMS_MIN_SIMILARITY = 0.55  # a question with no content words can lean on similarity alone
 
@@ -152,7 +156,7 @@ def _answer_shape(query: Query, sentence: Sentence) -> float:
 
 def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSentence]:
     best: dict[tuple[str, str], ScoredSentence] = {}
-    for document in documents:
+    for rank, document in enumerate(documents, start=1):
         passage_score = float(document.metadata.get("similarity", 0.0))
         sentences = _sentences(document.page_content)
         for index, sentence in enumerate(sentences):
@@ -161,7 +165,7 @@ def score_sentences(query: Query, documents: list[Document]) -> list[ScoredSente
             )
             if not asked_about:
                 share = min(share, MIN_COVERAGE - 0.01)
-            score = share + PASSAGE_WEIGHT * passage_score + _answer_shape(query, sentence)
+            score = share + PASSAGE_WEIGHT * passage_score + RANK_WEIGHT / rank + _answer_shape(query, sentence)
             if query.wants_speech:
                 score += SPEECH_BONUS if _is_reported_speech(sentence) else -SPEECH_BONUS
             if not query.terms:
