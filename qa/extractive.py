@@ -33,6 +33,7 @@ from qa.text import (
     Sentence,
     content_stems,
     split_sentences,
+    stem,
     strip_dateline,
     words,
 )
@@ -134,6 +135,25 @@ CALENDAR_WORDS = frozenset(
 )
 RESTATES_PENALTY = 0.3  # a sentence that only repeats the question tells nothing new
 ANSWER_SHAPE_BONUS = 0.1  # a number for "how many", a name for "who/which"
+UNIT_BONUS = 0.2  # ... counting what is asked about: "187 minutes" for "how many minutes"
+
+
+HOW_MANY_RE = re.compile(r"\bhow many\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)", re.I)
+MONEY_OR_SHARE_RE = re.compile(r"^\$|%$|^(percent|per cent|dollars?|euros?|pounds?)$", re.I)
+
+
+def _counts_the_unit(query: Query, text: str, number: re.Match) -> bool:
+    """ "187 minutes" for "how many minutes"; "$5" or "60%" for "how much" and "what percentage"."""
+    if MONEY_OR_SHARE_RE.search(number.group(0)):
+        return True
+    following = words(text[number.end() : number.end() + 40])[:3]
+    if any(MONEY_OR_SHARE_RE.match(w) for w in following[:1]):
+        return True
+    asked = HOW_MANY_RE.search(query.question)
+    if not asked:
+        return False
+    units = {stem(w) for w in words(asked.group(1)) if w.lower() not in STOPWORDS}
+    return any(stem(w) in units for w in following)
 
 
 def _answer_shape(query: Query, sentence: Sentence) -> float:
@@ -144,9 +164,11 @@ def _answer_shape(query: Query, sentence: Sentence) -> float:
         return -RESTATES_PENALTY
     bonus = 0.0
     if QUESTION_NUMBER_RE.search(query.question):
-        numbers = [m.group(0).lower() for m in NUMBER_RE.finditer(sentence.text)]
-        if any(n not in question_words for n in numbers):
+        new_numbers = [m for m in NUMBER_RE.finditer(sentence.text) if m.group(0).lower() not in question_words]
+        if new_numbers:
             bonus += ANSWER_SHAPE_BONUS
+            if any(_counts_the_unit(query, sentence.text, m) for m in new_numbers):
+                bonus += UNIT_BONUS
     elif QUESTION_ENTITY_RE.search(query.question) and any(
         w[:1].isupper() and w.lower() not in CALENDAR_WORDS for w in new_words[1:] or new_words
     ):

@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
     then there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours yourself yourselves s t don ll re ve d
     m o y tell say says said saying told describe described mention mentioned happen happened
-    according recent recently latest news article articles week today yesterday
+    according recent recently latest news article articles week today yesterday many much
     """.split()
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.documents import Document
 
-from qa.extractive import extractive_answer
+from qa.extractive import extractive_answer, score_sentences
 from qa.query import analyze
 from qa.retrieval import coverage
 
@@ -65,3 +65,13 @@ def test_a_dateline_is_not_quoted():
     text = "MARLOW, Wessex — The Marlow harbour master said the storm closed the port for two days."
     reply = extractive_answer(analyze(question), [_passage(question, text)])
     assert reply.answer == "The Marlow harbour master said the storm closed the port for two days. [1]"
+
+
+def test_a_number_that_counts_what_is_asked_wins():
+    question = "How many minutes did the Marlow ferry wait at the harbour?"
+    text = (
+        "Every few minutes, the Marlow ferry waiting at the harbour sounded its horn for 12 crew members. "
+        "In all, the Marlow ferry waited at the harbour for 95 minutes."
+    )
+    best = score_sentences(analyze(question), [_passage(question, text)])[0]
+    assert best.sentence.text.endswith("for 95 minutes.")
