@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -47,6 +48,8 @@ KEYWORD_TERMS = 12
 # Unfiltered dense results fetched per candidate needed, before the date filter: first 2x, then 8x.
 DENSE_OVERFETCH = (2, 8)
 
+
+_keyword_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 
 ONE_ARTICLE_RE = re.compile(r"\b(this|the|that) (article|story|report|piece)\b|\bsummari[sz]e\b", re.IGNORECASE)
 
@@ -155,6 +158,17 @@ class NewsRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         analyzed = analyze(query, self.store.keyword_index)
+        # BM25 (SQLite) runs beside the embedding and the dense query (torch, Chroma): all three
+        # release the GIL, so on two cores the keyword list comes for free.
+        words, phrases = keyword_query(analyzed)
+        keyword_future = _keyword_pool.submit(
+            self.store.keyword_index.search,
+            words,
+            phrases=phrases,
+            k=self.candidates,
+            since=int(self.since.replace("-", "")) if self.since else None,
+            until=int(self.until.replace("-", "")) if self.until else None,
+        )
         query_vector = np.asarray(self.store.embedder.embed_query(analyzed.search_text))
         where = date_filter(self.since, self.until)
         collection = self.store.collection
@@ -164,14 +178,7 @@ class NewsRetriever(BaseRetriever):
         for chunk_id, text, meta, similarity in self._dense(query_vector, where):
             pool[chunk_id] = (text, meta, similarity)
 
-        words, phrases = keyword_query(analyzed)
-        keyword_hits = self.store.keyword_index.search(
-            words,
-            phrases=phrases,
-            k=self.candidates,
-            since=int(self.since.replace("-", "")) if self.since else None,
-            until=int(self.until.replace("-", "")) if self.until else None,
-        )
+        keyword_hits = keyword_future.result()
         keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword_hits, start=1)}
         missing = [chunk_id for chunk_id in keyword_rank if chunk_id not in pool]
         if missing:
