@@ -91,11 +91,42 @@ def parse_date(value: object) -> str:
         return ""
 
 
-def title_from_text(text: str) -> str:
-    """A title for an article that has none: its first sentence, cut at a word boundary.
+SLUG_WORD_RE = re.compile(r"^[a-z][a-z'’]*$")
+SLUG_MIN_WORDS = 2
+STUB_CHARS = 400  # text shorter than this is not a story
+# Path words that name a section of a site, not a story.
+SECTION_WORDS = frozenset("news live world us uk politics business story stories article articles index amp".split())
 
-    A dateline that opens the text ("WASHINGTON —", "(CNN)") is skipped.
+
+def title_from_url(url: str) -> str:
+    """A news URL's slug is a headline for search engines: ".../2022/06/15/business/ford-recall-suv/"
+    gives "Ford recall suv". Only a slug of words (no ids, no hashes) counts."""
+    segments = [seg for seg in urlsplit(url).path.split("/") if seg]
+    best = ""
+    for segment in segments:
+        segment = re.sub(r"\.(html?|php|aspx?)$", "", segment.lower())
+        parts = [p for p in re.split(r"[-_]+", segment) if p]
+        # a trailing id ("...-intl-hnk", "...-7633818001") is not part of the headline
+        while parts and not SLUG_WORD_RE.match(parts[-1]):
+            parts.pop()
+        if (
+            len(parts) >= SLUG_MIN_WORDS
+            and all(SLUG_WORD_RE.match(p) or p.isdigit() for p in parts)
+            and not set(parts) <= SECTION_WORDS
+        ):
+            candidate = " ".join(parts)
+            if len(candidate) > len(best):
+                best = candidate
+    return best[:1].upper() + best[1:]
+
+
+def title_from_text(text: str, url: str = "") -> str:
+    """A title for an article that has none: its first sentence, cut at a word boundary, skipping an
+    opening dateline ("WASHINGTON —", "(CNN)"). A stub (a scraped page with no story, a paywall)
+    has no sentence worth it: its URL's slug, when that reads as words, is the better title.
     """
+    if len(text) < STUB_CHARS and (slug_title := title_from_url(url)):
+        return slug_title
     paragraphs = [p.strip() for p in text[:3000].split("\n\n") if p.strip()]
     while len(paragraphs) > 1 and DATELINE_PARAGRAPH_RE.match(paragraphs[0]):
         paragraphs.pop(0)

@@ -146,3 +146,15 @@ def test_untitled_record_skips_the_dateline(tmp_path: Path):
         "Adele is coming back to Las Vegas",
         "The Senate passed the bill",
     ]
+
+
+def test_an_untitled_stub_takes_its_title_from_the_url_slug(tmp_path: Path):
+    path = tmp_path / "slugs.jsonl"
+    records = [
+        {"url": "https://news.example/2024/05/02/business/ferry-strike-ends/index.html", "text": "Ads. More ads."},
+        {"url": "https://news.example/live-news/h_c164ac931cc84141", "text": "The ferry strike ended on Monday."},
+        {"url": "https://news.example/2024/05/02/ferry-pay-deal/", "text": "The ferry crews agreed a deal. " * 20},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    titles = [a.title for a in load_file(path).articles]
+    assert titles == ["Ferry strike ends", "The ferry strike ended on Monday", "The ferry crews agreed a deal"]

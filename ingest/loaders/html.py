@@ -28,7 +28,7 @@ def article_from_html(html: str, *, path: str, url: str = "") -> Article:
     if not text:
         raise LoadError("no article text found in the HTML")
     url = url or (document.url or "")
-    title = (document.title or "").strip() or title_from_text(text)
+    title = (document.title or "").strip() or title_from_text(text, url)
     first, _, rest = text.partition("\n\n")
     if rest and first.strip().lower() == title.lower():  # the page's <h1> repeats the title
         text = rest

@@ -43,7 +43,7 @@ def article_from_record(record: object, *, path: Path, position: str) -> Article
     date_value = next((record[name] for name in DATE_FIELDS if record.get(name)), "")
     return Article(
         text=text,
-        title=" ".join(_string_field(record, ("title", "headline")).split()) or title_from_text(text),
+        title=" ".join(_string_field(record, ("title", "headline")).split()) or title_from_text(text, url),
         date=parse_date(date_value),
         source=_string_field(record, ("source", "publisher")) or source_from_url(url) or path.name,
         url=url,

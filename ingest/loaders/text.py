@@ -79,7 +79,7 @@ def load(path: Path) -> list[Article]:
     return [
         Article(
             text=text,
-            title=title or title_from_text(text),
+            title=title or title_from_text(text, url),
             date=date,
             source=fields.get("source", "") or path.name,
             url=url,
