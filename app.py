@@ -93,19 +93,32 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         return {"results": [hit.to_json() for hit in hits]}
 
     def chat(message: str, history: list, since: str, until: str):
-        history = [
-            *(history or []),
-            {"role": "user", "content": message},
-            {"role": "assistant", "content": ""},
-        ]
+        """One chat turn, streamed: the chat with the answer growing, the sources panel, and "" to
+        clear the question box. A follow-up ("where was he?") is read against the history."""
+        earlier = list(history or [])
+        shown = [*earlier, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
-            for item in stream_answer(message, since=since or None, until=until or None, settings=settings):
-                final = item if isinstance(item, Answer) else None
-                history[-1] = {"role": "assistant", "content": final.answer if final else item}
-                yield history, render_sources(final), ""
+            stream = stream_answer(
+                message, history=earlier, since=since or None, until=until or None, settings=settings
+            )
+            for item in stream:
+                if not isinstance(item, Answer):
+                    shown[-1] = {"role": "assistant", "content": item}
+                    yield shown, render_sources(None), ""
+                    continue
+                # Details beside the answer; messages with metadata never go back to a model.
+                details = []
+                if item.question:
+                    details.append(
+                        {"role": "assistant", "content": item.question, "metadata": {"title": "Understood as"}}
+                    )
+                if item.note:
+                    details.append({"role": "assistant", "content": item.note, "metadata": {"title": "Note"}})
+                shown = [*shown[:-1], *details, {"role": "assistant", "content": item.answer}]
+                yield shown, render_sources(item), ""
         except QuestionError as err:
-            history[-1] = {"role": "assistant", "content": str(err)}
-            yield history, render_sources(None), ""
+            shown[-1] = {"role": "assistant", "content": str(err)}
+            yield shown, render_sources(None), ""
 
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{TAGLINE}")

@@ -1,12 +1,14 @@
 """`answer(question, ...)`: the one entry point from every face (CLI, app, API) to a cited answer.
 
-question ──▶ NewsRetriever (Chroma + keyword matches) ──▶ documents ──▶ answerer ──▶ Answer
-The answerer is a LangChain runnable taking {"question", "documents"}; the extractive one is the
-default, and an LLM backend replaces it with no change to callers.
+question (+ history) ──▶ conversation: a follow-up made standalone
+         ──▶ NewsRetriever (Chroma + keyword matches) ──▶ documents
+         ──▶ extractive answerer (default) or an LLM backend (qa.llm, qa.prompt, qa.generative) ──▶ Answer
+An LLM backend that fails falls back to the extractive answer, with a note; callers see one shape.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -14,7 +16,10 @@ from datetime import date
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from qa.config import Settings, get_settings
+from qa.conversation import resolve_by_rule, resolve_with_model, user_questions
 from qa.extractive import EMPTY_STORE, extractive_answer
+from qa.generative import generate
+from qa.llm import BackendError, BackendSpec, chat_model, parse_backend
 from qa.query import analyze
 from qa.rerank import load_reranker
 from qa.retrieval import NewsRetriever, merge_neighbours
@@ -22,6 +27,7 @@ from qa.schema import Answer, SearchHit
 from qa.store import Store, get_store
 
 MAX_QUESTION_CHARS = 2000
+logger = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
@@ -74,18 +80,35 @@ def make_retriever(
     )
 
 
-def make_answerer(store: Store, settings: Settings, llm: str | None = None) -> Runnable:
-    spec = (llm or settings.llm or "extractive").strip()
-    if spec != "extractive":
-        raise QuestionError(f"Unknown answer backend {spec!r}: this version ships 'extractive'.")
-    return RunnableLambda(
-        lambda inputs: extractive_answer(
-            analyze(inputs["question"], store.keyword_index),
-            merge_neighbours(inputs["documents"]),
-            settings.max_answer_chars,
-        ),
-        name="extractive_answerer",
+def _extractive(store: Store, settings: Settings, question: str, documents: list) -> Answer:
+    return extractive_answer(
+        analyze(question, store.keyword_index), merge_neighbours(documents), settings.max_answer_chars
     )
+
+
+def make_answerer(store: Store, settings: Settings, llm: str | None = None) -> Runnable:
+    """{"question", "documents"} -> Answer, by the backend the spec names (no streaming, no fallback)."""
+    backend = _backend(llm or settings.llm)
+    if backend.is_extractive:
+        return RunnableLambda(
+            lambda inputs: _extractive(store, settings, inputs["question"], inputs["documents"]),
+            name="extractive_answerer",
+        )
+    model = chat_model(backend, settings)
+
+    def run(inputs: dict) -> Answer:
+        *_, final = generate(model, inputs["question"], inputs["documents"], settings)
+        final.backend = backend.label
+        return final
+
+    return RunnableLambda(run, name="llm_answerer")
+
+
+def _backend(spec: str | None) -> BackendSpec:
+    try:
+        return parse_backend(spec)
+    except BackendError as err:
+        raise QuestionError(str(err)) from None
 
 
 def build_chain(store: Store, settings: Settings, **retriever_options) -> Runnable:
@@ -94,9 +117,15 @@ def build_chain(store: Store, settings: Settings, **retriever_options) -> Runnab
     return RunnablePassthrough.assign(documents=(lambda x: x["question"]) | retriever) | make_answerer(store, settings)
 
 
-def answer(
+def _reason(err: Exception) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def stream_answer(
     question: str,
     *,
+    history: list[dict] | None = None,
     k: int | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -104,39 +133,72 @@ def answer(
     llm: str | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
-) -> Answer:
+) -> Iterator[str | Answer]:
+    """The answer text as it grows (str), then the whole Answer last.
+
+    A follow-up is first made standalone (qa.conversation). An LLM backend streams its tokens; if
+    it cannot be reached, fails or times out, the extractive answer is given instead, with a note
+    saying so. The extractive answer is ready at once; it is still sent sentence by sentence, so
+    the UI and the chat endpoint behave the same for every backend.
+    """
     settings = settings or get_settings()
     store = store or get_store(settings)
     question = clean_question(question)
+    backend = _backend(llm or settings.llm)
     retriever = make_retriever(store, settings, k=k, since=since, until=until, as_of=as_of)
-    answerer = make_answerer(store, settings, llm)
     if store.chunk_count() == 0:
-        return Answer(answer=EMPTY_STORE, found=False)
+        yield Answer(answer=EMPTY_STORE, found=False)
+        return
     _ = store.embedder  # loaded once per process; not part of a question's time
     started = time.perf_counter()
-    documents = retriever.invoke(question)
+    note = ""
+    model = None
+    if not backend.is_extractive:
+        try:
+            model = chat_model(backend, settings)
+        except Exception as err:  # a missing extra, a missing file, a bad key: answer anyway
+            note = f"The {backend.label} backend is not available ({_reason(err)}); this is the extractive answer."
+    resolved = resolve_by_rule(question, history)
+    if model is not None and user_questions(history):
+        try:
+            resolved = resolve_with_model(question, history, model)
+        except Exception as err:
+            logger.warning("follow-up rewrite by %s failed: %s", backend.label, _reason(err))
+    documents = retriever.invoke(resolved.search_query)
     retrieved = time.perf_counter()
-    result: Answer = answerer.invoke({"question": question, "documents": documents})
+
+    result: Answer | None = None
+    if model is not None:
+        try:
+            for item in generate(model, resolved.question, documents, settings):
+                if isinstance(item, Answer):
+                    result = item
+                    result.backend = backend.label
+                else:
+                    yield item
+        except Exception as err:  # unreachable, HTTP errors, timeouts, llama.cpp failures
+            logger.warning("answer backend %s failed: %s", backend.label, _reason(err))
+            note = f"The {backend.label} backend failed ({_reason(err)}); this is the extractive answer."
+    if result is None:
+        result = _extractive(store, settings, resolved.question, documents)
+        if result.found:
+            text = ""
+            for piece in result.answer.split("] ")[:-1]:
+                text += piece + "] "
+                yield text.strip()
+    result.note = " ".join(part for part in (note, result.note) if part)
+    result.question = resolved.question if resolved.rewritten else ""
     result.timings_ms = {
         "retrieve": round((retrieved - started) * 1000, 1),
         "answer": round((time.perf_counter() - retrieved) * 1000, 1),
     }
-    return result
-
-
-def stream_answer(question: str, **options) -> Iterator[str | Answer]:
-    """The answer text as it grows (str), then the whole Answer last.
-
-    The extractive answer is ready at once; it is still sent sentence by sentence, as an LLM
-    backend's tokens will be, so the UI and the chat endpoint behave the same for every backend.
-    """
-    result = answer(question, **options)
-    if result.found:
-        text = ""
-        for piece in result.answer.split("] ")[:-1]:
-            text += piece + "] "
-            yield text.strip()
     yield result
+
+
+def answer(question: str, **options) -> Answer:
+    """The whole Answer at once (see stream_answer for the options)."""
+    *_, final = stream_answer(question, **options)
+    return final
 
 
 def search(

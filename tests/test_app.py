@@ -57,7 +57,8 @@ def test_empty_store_says_how_to_add_articles(tmp_path):
 
 def test_ask_endpoint_returns_the_design_json(app_url):
     result = Client(app_url, verbose=False).predict("What did Brandt say about GCI?", api_name="/ask")
-    assert set(result) == {"answer", "found", "sources", "timings_ms"}
+    assert set(result) == {"answer", "found", "sources", "timings_ms", "backend", "note", "question"}
+    assert result["backend"] == "extractive" and result["note"] == "" and result["question"] == ""
     assert result["found"] is True
     assert "Southmark is willing to align the Green Corridor Initiative" in result["answer"]
     source = result["sources"][0]
