@@ -62,8 +62,14 @@ def parse_backend(spec: str | None) -> BackendSpec:
 
 def chat_model(spec: BackendSpec, settings: Settings) -> BaseChatModel:
     """The chat model for a spec; built once per process (a llama.cpp model loads in seconds)."""
+    endpoint = {
+        "ollama": os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST,
+        "openai": os.environ.get("OPENAI_BASE_URL") or "",
+    }.get(spec.kind, "")
     return _chat_model(
         spec,
+        endpoint,
+        os.environ.get("OPENAI_API_KEY") or "",
         settings.llm_timeout,
         settings.llm_context_tokens,
         settings.llm_max_tokens,
@@ -73,7 +79,13 @@ def chat_model(spec: BackendSpec, settings: Settings) -> BaseChatModel:
 
 @lru_cache(maxsize=8)
 def _chat_model(
-    spec: BackendSpec, timeout: float, context_tokens: int, max_tokens: int, temperature: float
+    spec: BackendSpec,
+    endpoint: str,
+    api_key: str,
+    timeout: float,
+    context_tokens: int,
+    max_tokens: int,
+    temperature: float,
 ) -> BaseChatModel:
     if spec.kind == "ollama":
         try:
@@ -82,7 +94,7 @@ def _chat_model(
             raise BackendError("The ollama backend needs langchain-ollama: pip install -e '.[llm]'.") from None
         return ChatOllama(
             model=spec.target,
-            base_url=os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST,
+            base_url=endpoint,
             # Ollama cuts a prompt at its own default window (2048 tokens) without a word: say it.
             num_ctx=context_tokens,
             num_predict=max_tokens,
@@ -94,9 +106,9 @@ def _chat_model(
             from langchain_openai import ChatOpenAI
         except ImportError:
             raise BackendError("The openai backend needs langchain-openai: pip install -e '.[llm]'.") from None
-        base_url = os.environ.get("OPENAI_BASE_URL") or None
+        base_url = endpoint or None
         # Local servers (llama.cpp, vLLM, LM Studio) take any key; OpenAI itself needs the real one.
-        api_key = os.environ.get("OPENAI_API_KEY") or ("not-needed" if base_url else None)
+        api_key = api_key or ("not-needed" if base_url else "")
         if not api_key:
             raise BackendError("The openai backend needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server.")
         return ChatOpenAI(
