@@ -13,11 +13,11 @@ from gradio_client import Client
 from tests.conftest import PYTHON, ROOT, free_port, run_env
 
 
-def start_app(tmp: Path, *args: str):
+def start_app(tmp: Path, *args: str, env: dict[str, str] | None = None):
     """Run app.py on a free port with its own store; returns (process, url) once it answers."""
     port = free_port()
     log_path = tmp / "app.log"
-    env = run_env(QA_DB_DIR=str(tmp / "db"), QA_PORT=str(port))
+    env = run_env(QA_DB_DIR=str(tmp / "db"), QA_PORT=str(port), **(env or {}))
     process = subprocess.Popen(
         [PYTHON, "app.py", *args], cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT
     )
@@ -118,3 +118,51 @@ def test_refuses_public_address_without_auth(tmp_path):
         env=run_env(QA_DB_DIR=str(tmp_path / "db")),
     )
     assert done.returncode == 2 and "QA_AUTH" in done.stderr
+
+
+def test_a_follow_up_keeps_its_context_in_the_chat(app_url):
+    client = Client(app_url, verbose=False)
+    history, _, _ = client.predict("What did Falk say about customs?", [], "", "", api_name="/chat")
+    history, sources_html, _ = client.predict("Where was she when she said it?", history, "", "", api_name="/chat")
+    understood = [m for m in history if (m.get("metadata") or {}).get("title") == "Understood as"]
+    assert understood and "Falk" in _text(understood[-1])
+    assert "Marlow" in _text(history[-1]) and "Coastal States Forum" in sources_html
+
+
+def _text(message: dict) -> str:
+    content = message["content"]
+    return content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+
+
+def test_an_llm_backend_streams_through_the_chat_and_falls_back_visibly(tmp_path):
+    from tests.llm_servers import FakeLLM
+
+    fake = FakeLLM("openai")
+    fake.reply = ["Falk said ", "customs waiting times ", "would be cut ", "[1]."]
+    process, url = start_app(
+        tmp_path,
+        "--ingest",
+        str(Path(__file__).parent / "fixtures"),
+        env={"QA_LLM": "openai:fake-model", "OPENAI_BASE_URL": fake.url, "QA_LLM_TIMEOUT": "5"},
+    )
+    try:
+        client = Client(url, verbose=False)
+        job = client.submit("What did Falk say about customs?", [], "", "", api_name="/chat")
+        job.result()
+        texts = [_text(output[0][-1]) for output in job.outputs()]
+        assert texts[-1] == "Falk said customs waiting times would be cut [1]."
+        assert len(texts) >= 4 and all(texts[i + 1].startswith(texts[i]) for i in range(len(texts) - 1))
+        assert "Coastal States Forum" in job.outputs()[-1][1] or "customs" in job.outputs()[-1][1]
+        result = client.predict("What did Falk say about customs?", api_name="/ask")
+        assert result["backend"] == "openai:fake-model" and [s["n"] for s in result["sources"]] == [1]
+
+        fake.mode = "error"
+        result = client.predict("What did Falk say about customs?", api_name="/ask")
+        assert result["backend"] == "extractive" and "backend failed" in result["note"] and result["found"]
+        history, _, _ = client.predict("What did Falk say about customs?", [], "", "", api_name="/chat")
+        notes = [m for m in history if (m.get("metadata") or {}).get("title") == "Note"]
+        assert notes and "backend failed" in _text(notes[0])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        fake.close()
