@@ -19,13 +19,32 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (the shape in DESIGN.md)")
 
 
-def _print_answer(result) -> None:
-    print(textwrap.fill(result.answer, width=100))
+def _print_details(result) -> None:
+    if result.note:
+        print(f"\nNote: {result.note}")
     if result.sources:
         print("\nSources:")
         for source in result.sources:
             where = " ".join(part for part in (source.date, source.source, source.url) if part)
             print(f"[{source.n}] {source.title} ({where})")
+
+
+def _stream_to_terminal(stream) -> None:
+    """On a terminal, an LLM's tokens as they come; then the checked answer (when it differs) and sources."""
+    shown = ""
+    live = sys.stdout.isatty()
+    for item in stream:
+        if isinstance(item, str):
+            if live and item.startswith(shown):
+                sys.stdout.write(item[len(shown) :])
+                sys.stdout.flush()
+                shown = item
+            continue
+        if shown:
+            print()
+        if item.answer != shown:  # nothing streamed, or citations were fixed, or a fallback replaced it
+            print(("\n" if shown else "") + textwrap.fill(item.answer, width=100))
+        _print_details(item)
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -79,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         return _eval(args)
 
-    from qa.chain import QuestionError, answer, search
+    from qa.chain import QuestionError, answer, search, stream_answer
     from qa.config import settings_with
 
     settings = settings_with(db_dir=args.db, collection=args.collection)
@@ -92,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         if args.command == "ask":
-            result = answer(args.question, llm=args.llm, **options)
             if args.json:
+                result = answer(args.question, llm=args.llm, **options)
                 print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
             else:
-                _print_answer(result)
+                _stream_to_terminal(stream_answer(args.question, llm=args.llm, **options))
         else:
             hits = search(args.question, **options)
             if args.json:
