@@ -120,6 +120,9 @@ def _chat_model(
             max_tokens=max_tokens,
             temperature=temperature,
             streaming=True,
+            # The client sends the limit as max_completion_tokens; many local servers (llama-cpp-python,
+            # older vLLM) only read max_tokens and would otherwise write until the window is full.
+            extra_body={"max_tokens": max_tokens} if base_url else None,
         )
     if spec.kind == "llamacpp":
         from qa.llamacpp_chat import LlamaCppChat
