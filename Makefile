@@ -1,5 +1,6 @@
 # The two commands of the README:
 #   make run    install what is missing, ingest the sample articles, start the app on 127.0.0.1:7860
+#               (adding and deleting articles from the app is on: it listens on loopback only)
 #   make test   install what is missing, run the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/python app.py --ingest examples/articles --ingest data/articles
+	$(VENV)/bin/python app.py --enable-writes --ingest examples/articles --ingest data/articles
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

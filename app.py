@@ -19,6 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
+import library  # noqa: E402
 from qa.chain import QuestionError, answer, search, stream_answer  # noqa: E402
 from qa.config import Settings, get_settings  # noqa: E402
 from qa.extractive import EMPTY_STORE  # noqa: E402
@@ -92,14 +93,19 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             raise gr.Error(str(err)) from None
         return {"results": [hit.to_json() for hit in hits]}
 
-    def chat(message: str, history: list, since: str, until: str):
+    def chat(message: str, history: list, since: str, until: str, sources: list[str] | None = None):
         """One chat turn, streamed: the chat with the answer growing, the sources panel, and "" to
         clear the question box. A follow-up ("where was he?") is read against the history."""
         earlier = list(history or [])
         shown = [*earlier, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
             stream = stream_answer(
-                message, history=earlier, since=since or None, until=until or None, settings=settings
+                message,
+                history=earlier,
+                since=since or None,
+                until=until or None,
+                sources=list(sources or []) or None,
+                settings=settings,
             )
             for item in stream:
                 if not isinstance(item, Answer):
@@ -120,46 +126,189 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             shown[-1] = {"role": "assistant", "content": str(err)}
             yield shown, render_sources(None), ""
 
+    def library_view(query: str = ""):
+        listing = library.list_articles(settings, query)
+        table = [
+            [r["title"], r["date"], r["source"], r["chunks"], r["ingested_at"][:19].replace("T", " ")]
+            for r in listing["articles"]
+        ]
+        choices = [(f"{r['title'][:80]} · {r['date'] or 'undated'}", r["article_id"]) for r in listing["articles"]]
+        return table, gr.update(choices=choices, value=[])
+
+    def source_choices():
+        return gr.update(
+            choices=sorted({r["source"] for r in library.list_articles(settings)["articles"] if r["source"]})
+        )
+
+    def report_text(report) -> str:
+        lines = [report.summary_line()]
+        lines += [f"- failed: `{f['path']}`: {f['error']}" for f in report.failed]
+        return "\n".join(lines)
+
+    def add_articles(files: list | None, urls: str, feed: str, progress=gr.Progress()) -> dict:  # noqa: B008 (Gradio injects it)
+        """Add articles: uploaded files, page URLs (one per line) and an RSS/Atom feed URL -> the ingest report."""
+        uploads = [(Path(f), Path(getattr(f, "orig_name", "") or f).name) for f in files or []]
+        url_list = [u.strip() for u in (urls or "").split() if u.strip()]
+        feeds = [f.strip() for f in (feed or "").split() if f.strip()]
+        if not (uploads or url_list or feeds):
+            raise gr.Error("Nothing to add: drop files, paste page URLs or give a feed URL.")
+        try:
+            progress(0.1, desc="Reading files")
+            report = library.ingest_uploads(settings, uploads) if uploads else None
+            if url_list or feeds:
+                progress(0.5, desc="Fetching pages")
+                web = library.ingest_web(settings, url_list, feeds)
+                report = web if report is None else _merge(report, web)
+        except library.WriteError as err:
+            raise gr.Error(str(err)) from None
+        progress(1.0, desc="Done")
+        return report.to_json()
+
+    def _merge(first, second):
+        for name in ("added", "updated", "unchanged", "chunks"):
+            setattr(first, name, getattr(first, name) + getattr(second, name))
+        first.failed += second.failed
+        return first
+
+    def articles_api(query: str = "") -> dict:
+        """The stored articles, newest first, optionally those matching `query`: {articles: [...], total}."""
+        return library.list_articles(settings, query)
+
+    def delete_api(article_ids: list[str]) -> dict:
+        """Delete articles by article_id (their chunks and keyword entries too): {deleted, chunks, missing}."""
+        try:
+            return library.delete_articles(settings, article_ids)
+        except library.WriteError as err:
+            raise gr.Error(str(err)) from None
+
+    def delete_chosen(chosen: list[str] | None, query: str):
+        try:
+            result = library.delete_articles(settings, list(chosen or []))
+            message = f"Deleted {result['deleted']} article(s) ({result['chunks']} passages)."
+        except library.WriteError as err:
+            message = str(err)
+        return (message, *library_view(query))
+
+    def reingest_chosen(chosen: list[str] | None, query: str):
+        try:
+            if not chosen:
+                raise library.WriteError("No articles chosen to re-ingest.")
+            message = report_text(library.reingest(settings, list(chosen)))
+        except library.WriteError as err:
+            message = str(err)
+        return (message, *library_view(query))
+
+    writes_note = "" if settings.enable_writes else f"\n\n> {library.WRITES_OFF}"
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{TAGLINE}")
         status = gr.Markdown(store_status(settings), elem_id="store-status")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(
-                    label="Chat",
-                    height=460,
-                    elem_id="chatbot",
-                    buttons=["copy"],
-                    placeholder=EMPTY_STORE
-                    if get_store(settings).chunk_count() == 0
-                    else "Ask about the articles: who said what, where, when.",
-                )
-                with gr.Row():
-                    question = gr.Textbox(
-                        placeholder="Ask a question…",
-                        show_label=False,
-                        scale=5,
-                        elem_id="question",
-                        autofocus=True,
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"), gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Chat",
+                        height=460,
+                        elem_id="chatbot",
+                        buttons=["copy"],
+                        placeholder=EMPTY_STORE
+                        if get_store(settings).chunk_count() == 0
+                        else "Ask about the articles: who said what, where, when.",
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
-                with gr.Accordion("Filters", open=False), gr.Row():
-                    since = gr.Textbox(label="Published on or after (YYYY-MM-DD)", elem_id="since")
-                    until = gr.Textbox(label="Published on or before (YYYY-MM-DD)", elem_id="until")
-                gr.Examples(EXAMPLES, inputs=question)
-                clear = gr.Button("Clear chat", size="sm")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(render_sources(None), elem_id="sources")
+                    with gr.Row():
+                        question = gr.Textbox(
+                            placeholder="Ask a question…",
+                            show_label=False,
+                            scale=5,
+                            elem_id="question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                    with gr.Accordion("Filters (apply to the next question)", open=False):
+                        with gr.Row():
+                            since = gr.Textbox(label="Published on or after (YYYY-MM-DD)", elem_id="since")
+                            until = gr.Textbox(label="Published on or before (YYYY-MM-DD)", elem_id="until")
+                        source_filter = gr.Dropdown(
+                            label="Only these sources", multiselect=True, choices=[], value=[], elem_id="source-filter"
+                        )
+                    gr.Examples(EXAMPLES, inputs=question)
+                    clear = gr.Button("Clear chat", size="sm", elem_id="clear-chat")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(render_sources(None), elem_id="sources")
 
-        chat_inputs = [question, chatbot, since, until]
+            with gr.Tab("Library", id="library"):
+                with gr.Row():
+                    library_query = gr.Textbox(
+                        label="Search the library",
+                        placeholder="title, source, url or date",
+                        scale=4,
+                        elem_id="library-search",
+                    )
+                    refresh = gr.Button("Refresh", scale=1, elem_id="library-refresh")
+                library_table = gr.Dataframe(
+                    headers=["title", "date", "source", "passages", "ingested at"],
+                    interactive=False,
+                    wrap=True,
+                    elem_id="library-table",
+                )
+                chosen = gr.Dropdown(label="Choose articles", multiselect=True, choices=[], elem_id="library-chosen")
+                with gr.Row():
+                    delete = gr.Button(
+                        "Delete chosen", variant="stop", elem_id="delete-button", interactive=settings.enable_writes
+                    )
+                    again = gr.Button("Re-ingest chosen", elem_id="reingest-button", interactive=settings.enable_writes)
+                library_status = gr.Markdown(writes_note.strip("\n> "), elem_id="library-status")
+
+            with gr.Tab("Add articles", id="add"):
+                gr.Markdown(
+                    "Drop files (.txt, .md, .html, .json, .jsonl), paste page URLs (one per line), or give an RSS/Atom "
+                    f"feed URL: its new entries are fetched, those already stored are skipped. Up to "
+                    f"{settings.max_upload_files} files of {settings.max_upload_mb} MB each.{writes_note}"
+                )
+                uploads = gr.File(
+                    label="Files",
+                    file_count="multiple",
+                    file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"],
+                    elem_id="upload",
+                )
+                urls = gr.Textbox(label="Page URLs", lines=3, placeholder="https://…", elem_id="urls")
+                feed = gr.Textbox(label="Feed URL (RSS or Atom)", placeholder="https://…/feed.xml", elem_id="feed")
+                add = gr.Button("Add", variant="primary", elem_id="add-button", interactive=settings.enable_writes)
+                add_report = gr.JSON(label="Result", elem_id="add-report")
+                add_status = gr.Markdown(elem_id="add-status")
+
+        chat_inputs = [question, chatbot, since, until, source_filter]
         chat_outputs = [chatbot, sources, question]
         send.click(chat, chat_inputs, chat_outputs, api_name="chat")
         question.submit(chat, chat_inputs, chat_outputs, api_visibility="private")
         clear.click(lambda: ([], render_sources(None)), None, [chatbot, sources], api_visibility="private")
-        demo.load(lambda: store_status(settings), None, status, api_visibility="private")
+
+        library_outputs = [library_table, chosen]
+        for trigger in (library_query.submit, refresh.click):
+            trigger(library_view, [library_query], library_outputs, api_visibility="private")
+        delete.click(
+            delete_chosen, [chosen, library_query], [library_status, *library_outputs], api_visibility="private"
+        ).then(lambda: store_status(settings), None, status, api_visibility="private")
+        again.click(
+            reingest_chosen, [chosen, library_query], [library_status, *library_outputs], api_visibility="private"
+        )
+        add.click(add_articles, [uploads, urls, feed], add_report, api_name="ingest").success(
+            library.summary, add_report, add_status, api_visibility="private"
+        ).then(
+            lambda: (store_status(settings), *library_view(), source_choices()),
+            None,
+            [status, *library_outputs, source_filter],
+            api_visibility="private",
+        )
+
+        def on_load():
+            return (store_status(settings), *library_view(), source_choices())
+
+        demo.load(on_load, None, [status, *library_outputs, source_filter], api_visibility="private")
         gr.api(ask, api_name="ask")
         gr.api(search_api, api_name="search")
+        gr.api(articles_api, api_name="articles")
+        gr.api(delete_api, api_name="delete")
     return demo
 
 
@@ -185,6 +334,12 @@ def main(argv: list[str] | None = None) -> int:
         help="ingest this file or folder (if it exists) before serving; repeatable",
     )
     parser.add_argument(
+        "--enable-writes",
+        action="store_true",
+        default=None,
+        help="allow adding and deleting articles from the app and its API (QA_ENABLE_WRITES)",
+    )
+    parser.add_argument(
         "--allow-public-without-auth",
         action="store_true",
         help="listen on a non-loopback address even when QA_AUTH is not set",
@@ -193,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from qa.config import settings_with
 
-    settings = settings_with(host=args.host, port=args.port, db_dir=args.db)
+    settings = settings_with(host=args.host, port=args.port, db_dir=args.db, enable_writes=args.enable_writes)
     auth = None
     if settings.auth:
         user, sep, password = settings.auth.partition(":")
@@ -226,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,
+        max_file_size=f"{settings.max_upload_mb}mb",
         css=CSS,
         theme=gr.themes.Soft(),
         show_error=True,

@@ -62,6 +62,7 @@ def make_retriever(
     since: str | None = None,
     until: str | None = None,
     as_of: str | None = None,
+    sources: list[str] | tuple[str, ...] | None = None,
 ) -> NewsRetriever:
     since, until, as_of = check_date(since, "since"), check_date(until, "until"), check_date(as_of, "as_of")
     # "As of" a date: nothing published after it is used, and news close before it is favoured.
@@ -76,6 +77,7 @@ def make_retriever(
         since=since,
         until=until,
         as_of=as_of or date.today().isoformat(),
+        sources=tuple(s for s in sources or () if s),
         reranker=load_reranker(settings.reranker) if settings.reranker else None,
     )
 
@@ -130,6 +132,7 @@ def stream_answer(
     since: str | None = None,
     until: str | None = None,
     as_of: str | None = None,
+    sources: list[str] | None = None,
     llm: str | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
@@ -145,7 +148,7 @@ def stream_answer(
     store = store or get_store(settings)
     question = clean_question(question)
     backend = _backend(llm or settings.llm)
-    retriever = make_retriever(store, settings, k=k, since=since, until=until, as_of=as_of)
+    retriever = make_retriever(store, settings, k=k, since=since, until=until, as_of=as_of, sources=sources)
     if store.chunk_count() == 0:
         yield Answer(answer=EMPTY_STORE, found=False)
         return
@@ -208,13 +211,14 @@ def search(
     since: str | None = None,
     until: str | None = None,
     as_of: str | None = None,
+    sources: list[str] | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
 ) -> list[SearchHit]:
     settings = settings or get_settings()
     store = store or get_store(settings)
     query = clean_question(query)
-    retriever = make_retriever(store, settings, k=k or 10, since=since, until=until, as_of=as_of)
+    retriever = make_retriever(store, settings, k=k or 10, since=since, until=until, as_of=as_of, sources=sources)
     if store.chunk_count() == 0:
         return []
     return [

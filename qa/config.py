@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None
+    # Store-changing endpoints and the app's Add/Delete (off unless asked for: `make run` asks).
+    enable_writes: bool = False
+    # Uploads are kept here (inside the data folder), under safe names; limits per upload.
+    upload_dir: Path = Path("data/uploads")
+    max_upload_files: int = 20
+    max_upload_mb: int = 20
     # A local sentence-transformers CrossEncoder folder; empty: no re-ranking (none ships offline).
     reranker: str = ""
 

@@ -54,9 +54,10 @@ _keyword_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 ONE_ARTICLE_RE = re.compile(r"\b(this|the|that) (article|story|report|piece)\b|\bsummari[sz]e\b", re.IGNORECASE)
 
 
-def date_filter(since: str | None = None, until: str | None = None) -> dict | None:
-    """A Chroma `where` on the YYYYMMDD int each chunk carries. Undated articles pass an `until`."""
-    clauses = []
+def date_filter(since: str | None = None, until: str | None = None, sources: tuple[str, ...] = ()) -> dict | None:
+    """A Chroma `where` on the YYYYMMDD int each chunk carries (undated articles pass an `until`),
+    and on the source (publisher or file name) when some are chosen."""
+    clauses: list[dict] = [{"source": {"$in": list(sources)}}] if sources else []
     if since:
         clauses.append({"date_int": {"$gte": int(since.replace("-", ""))}})
     if until:
@@ -120,6 +121,7 @@ class NewsRetriever(BaseRetriever):
     since: str | None = None
     until: str | None = None
     as_of: str | None = None
+    sources: tuple[str, ...] = ()  # only these sources, when given
     reranker: Callable[[str, list[str]], list[float]] | None = None
 
     def _dense(self, query_vector: np.ndarray, where: dict | None) -> list[tuple[str, str, dict, float]]:
@@ -149,12 +151,15 @@ class NewsRetriever(BaseRetriever):
         low = int(self.since.replace("-", "")) if self.since else 0
         high = int(self.until.replace("-", "")) if self.until else 99991231
         for overfetch in DENSE_OVERFETCH:
-            rows = [
-                row for row in run(self.candidates * overfetch, None) if low <= int(row[2].get("date_int", 0)) <= high
-            ]
+            rows = [row for row in run(self.candidates * overfetch, None) if self._allowed(row[2], low, high)]
             if len(rows) >= self.candidates:
                 return rows[: self.candidates]
         return run(self.candidates, where)
+
+    def _allowed(self, meta: dict, low: int = 0, high: int = 99991231) -> bool:
+        if self.sources and str(meta.get("source", "")) not in self.sources:
+            return False
+        return low <= int(meta.get("date_int", 0)) <= high
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         analyzed = analyze(query, self.store.keyword_index)
@@ -170,7 +175,7 @@ class NewsRetriever(BaseRetriever):
             until=int(self.until.replace("-", "")) if self.until else None,
         )
         query_vector = np.asarray(self.store.embedder.embed_query(analyzed.search_text))
-        where = date_filter(self.since, self.until)
+        where = date_filter(self.since, self.until, self.sources)
         collection = self.store.collection
 
         # chunk id -> (text, metadata, cosine similarity)
@@ -179,14 +184,17 @@ class NewsRetriever(BaseRetriever):
             pool[chunk_id] = (text, meta, similarity)
 
         keyword_hits = keyword_future.result()
-        keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword_hits, start=1)}
-        missing = [chunk_id for chunk_id in keyword_rank if chunk_id not in pool]
+        missing = [chunk_id for chunk_id, _ in keyword_hits if chunk_id not in pool]
         if missing:
             extra = collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
             for chunk_id, text, meta, vector in zip(
                 extra["ids"], extra["documents"], extra["metadatas"], extra["embeddings"], strict=True
             ):
-                pool[chunk_id] = (text, meta, float(np.dot(query_vector, np.asarray(vector))))
+                # The keyword index knows dates, not sources: a source filter applies here.
+                if self._allowed(meta):
+                    pool[chunk_id] = (text, meta, float(np.dot(query_vector, np.asarray(vector))))
+        keyword_hits = [hit for hit in keyword_hits if hit[0] in pool]
+        keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword_hits, start=1)}
 
         recency_weight = RECENCY_WEIGHT * (RECENT_CUE_FACTOR if analyzed.wants_recent else 1.0)
         by_similarity = sorted(pool, key=lambda cid: pool[cid][2], reverse=True)

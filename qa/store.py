@@ -103,6 +103,25 @@ class Store:
                 states[article_id] = ArticleState(hash_by_article[article_id], tuple(sorted(chunk_ids)))
         return states
 
+    def list_articles(self) -> list[dict]:
+        """One row per stored article, newest first: what the Library shows and `/articles` returns."""
+        found = self.collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        rows = [
+            {
+                "article_id": str(meta.get("article_id", "")),
+                "title": str(meta.get("title", "")),
+                "date": str(meta.get("date", "")),
+                "source": str(meta.get("source", "")),
+                "url": str(meta.get("url", "")),
+                "file": str(meta.get("path", "")),  # not "path": Gradio would take the row for a file to send
+                "chunks": int(meta.get("n_chunks", 0) or 0),
+                "ingested_at": str(meta.get("ingested_at", "")),
+            }
+            for meta in found["metadatas"]
+        ]
+        rows.sort(key=lambda row: (row["date"], row["ingested_at"]), reverse=True)
+        return rows
+
     def delete_articles(self, article_ids: list[str]) -> int:
         """Remove articles: their chunks from Chroma and from the keyword index. Returns chunks removed."""
         states = self.article_states(article_ids)

@@ -27,10 +27,11 @@ def start_app(tmp: Path, *args: str, env: dict[str, str] | None = None):
         if process.poll() is not None:
             pytest.fail(f"app exited: {log_path.read_text()}")
         try:
-            Client(url, verbose=False)
-            return process, url
-        except Exception:
-            time.sleep(1)
+            if httpx.get(url, timeout=5).status_code == 200:  # the page, or the login page under QA_AUTH
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
     process.kill()
     pytest.fail(f"app did not start: {log_path.read_text()}")
 
@@ -166,3 +167,49 @@ def test_an_llm_backend_streams_through_the_chat_and_falls_back_visibly(tmp_path
         process.terminate()
         process.wait(timeout=30)
         fake.close()
+
+
+def test_store_changing_endpoints_are_off_unless_enabled(app_url):
+    client = Client(app_url, verbose=False)
+    listing = client.predict("", api_name="/articles")
+    assert listing["total"] >= 3 and {"article_id", "title", "date", "source", "chunks", "ingested_at"} <= set(
+        listing["articles"][0]
+    )
+    with pytest.raises(Exception, match="Adding and deleting articles is off"):
+        client.predict([listing["articles"][0]["article_id"]], api_name="/delete")
+    with pytest.raises(Exception, match="Adding and deleting articles is off"):
+        client.predict([], "https://example.org/a", "", api_name="/ingest")
+    assert client.predict("", api_name="/articles")["total"] == listing["total"]
+
+
+def test_ingest_articles_and_delete_behind_auth(tmp_path):
+    from gradio_client import handle_file
+
+    note = tmp_path / "Harbour_note.md"
+    note.write_text(
+        "# Harbour pilots return to work\n\ndate: 2024-05-03\n\n"
+        "Harbour pilots in Wexcombe returned to work on Friday after a two-day strike, the port authority said.\n"
+    )
+    process, url = start_app(tmp_path, "--enable-writes", env={"QA_AUTH": "editor:s3cret"})
+    try:
+        with pytest.raises(Exception):  # noqa: B017 (gradio_client raises its own kinds for a refused login)
+            Client(url, verbose=False).predict("", api_name="/articles")
+        client = Client(url, auth=("editor", "s3cret"), verbose=False)
+        report = client.predict([handle_file(str(note))], "", "", api_name="/ingest")
+        assert (report["added"], report["failed"]) == (1, []) and report["chunks"] >= 1
+
+        listing = client.predict("harbour pilots", api_name="/articles")
+        assert listing["total"] == 1 and listing["articles"][0]["title"] == "Harbour pilots return to work"
+        assert client.predict("Who returned to work in Wexcombe?", api_name="/ask")["found"]
+
+        article_id = listing["articles"][0]["article_id"]
+        assert client.predict([article_id, "no-such-id"], api_name="/delete") == {
+            "deleted": 1,
+            "chunks": report["chunks"],
+            "missing": ["no-such-id"],
+        }
+        assert client.predict("harbour pilots", api_name="/articles")["total"] == 0
+        assert client.predict("Harbour pilots Wexcombe", api_name="/search")["results"] == []
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
