@@ -7,13 +7,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Full, Queue
+from threading import Event, Thread
 
 from ingest.articles import Article
 from ingest.chunking import chunk_article
 from ingest.loaders import is_supported, load_file
-from qa.store import Store
+from qa.store import ArticleWrite, Store
 
 BATCH_ARTICLES = 64
+PREFETCH_ARTICLES = 256  # parsed articles waiting for the embedder
 
 
 @dataclass
@@ -94,27 +97,69 @@ def _write_batch(articles: list[Article], store: Store, report: IngestReport) ->
         return
     vectors = store.embedder.embed_documents([c.embed_text for _, _, chunks in pending for c in chunks])
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    writes = []
     offset = 0
     for article, state, chunks in pending:
         n = len(chunks)
-        store.replace_article(
-            new_ids=[f"{article.article_id}-{article.content_hash[:8]}-{c.index}" for c in chunks],
-            documents=[c.text for c in chunks],
-            embeddings=vectors[offset : offset + n],
-            metadatas=[chunk_metadata(article, c.index, n, ingested_at) for c in chunks],
-            old_ids=state.chunk_ids if state else (),
+        writes.append(
+            ArticleWrite(
+                new_ids=[f"{article.article_id}-{article.content_hash[:8]}-{c.index}" for c in chunks],
+                documents=[c.text for c in chunks],
+                embeddings=vectors[offset : offset + n],
+                metadatas=[chunk_metadata(article, c.index, n, ingested_at) for c in chunks],
+                old_ids=state.chunk_ids if state else (),
+            )
         )
         offset += n
-        report.chunks += n
+    store.replace_articles(writes)
+    for _, state, chunks in pending:
+        report.chunks += len(chunks)
         if state:
             report.updated += 1
         else:
             report.added += 1
 
 
+def _prefetched(items: Iterable[Article], depth: int = PREFETCH_ARTICLES) -> Iterator[Article]:
+    """Read and parse the next articles in a thread while this one embeds: the model releases the GIL,
+    so on two cores parsing (trafilatura, JSON) overlaps embedding instead of waiting for it."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    failure: list[BaseException] = []
+    stopped = Event()
+
+    def put(item: object) -> bool:
+        while not stopped.is_set():
+            try:
+                queue.put(item, timeout=0.2)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return  # the consumer gave up (an error while writing): stop reading
+        except BaseException as err:  # handed to the consumer, raised there
+            failure.append(err)
+        finally:
+            put(done)
+
+    Thread(target=produce, name="ingest-reader", daemon=True).start()
+    try:
+        while (item := queue.get()) is not done:
+            yield item
+    finally:
+        stopped.set()
+    if failure:
+        raise failure[0]
+
+
 def ingest_articles(articles: Iterable[Article], store: Store, report: IngestReport, progress=None) -> None:
     batch: list[Article] = []
-    for article in articles:
+    for article in _prefetched(articles):
         batch.append(article)
         if len(batch) >= BATCH_ARTICLES:
             _write_batch(batch, store, report)

