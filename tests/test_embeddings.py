@@ -23,9 +23,12 @@ def test_onnx_vectors_match_torch(tmp_path):
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
     assert (fp32 * reference).sum(axis=1).min() > 0.9999
     assert (int8 * reference).sum(axis=1).min() > 0.97
-    # A query embeds as the same text in a batch does.
+    # A query embeds as the same text in a batch does: exactly in fp32; in int8 nearly, since dynamic
+    # quantization scales activations per batch.
+    single = OnnxEmbedder(default_model_path(), quantize=False, cache=tmp_path).embed_query(TEXTS[1])
+    assert float(np.dot(single, fp32[1])) > 0.9999
     single = OnnxEmbedder(default_model_path(), quantize=True, cache=tmp_path).embed_query(TEXTS[1])
-    assert float(np.dot(single, int8[1])) > 0.9999
+    assert float(np.dot(single, int8[1])) > 0.98
 
 
 def test_export_happens_once_and_is_reused(tmp_path):
