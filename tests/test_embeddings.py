@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from qa.config import Settings
 from qa.embeddings import SentenceEmbedder, default_model_path, get_embedder
 from qa.onnx_embedder import OnnxEmbedder
 
@@ -41,5 +42,7 @@ def test_export_happens_once_and_is_reused(tmp_path):
     assert not list(tmp_path.rglob("*.partial"))
 
 
-def test_the_default_backend_is_onnx_int8():
-    assert type(get_embedder("")).__name__ == "OnnxEmbedder"
+def test_the_default_backend_is_onnx_fp32():
+    embedder = get_embedder("")
+    assert type(embedder).__name__ == "OnnxEmbedder" and embedder.model_path == default_model_path()
+    assert Settings().embed_backend == "onnx"
