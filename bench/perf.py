@@ -63,7 +63,7 @@ def run_recipe(articles: list[dict], questions: list[dict]) -> dict:
         documents,
         embedder,
         client=chromadb.PersistentClient(path=tempfile.mkdtemp(prefix="recipe-")),
-        collection_name="r",
+        collection_name="recipe",
     )
     ingest_s = time.perf_counter() - started
     times = []
