@@ -158,17 +158,11 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             if url_list or feeds:
                 progress(0.5, desc="Fetching pages")
                 web = library.ingest_web(settings, url_list, feeds)
-                report = web if report is None else _merge(report, web)
+                report = web if report is None else report.merge(web)
         except library.WriteError as err:
             raise gr.Error(str(err)) from None
         progress(1.0, desc="Done")
         return report.to_json()
-
-    def _merge(first, second):
-        for name in ("added", "updated", "unchanged", "chunks"):
-            setattr(first, name, getattr(first, name) + getattr(second, name))
-        first.failed += second.failed
-        return first
 
     def articles_api(query: str = "") -> dict:
         """The stored articles, newest first, optionally those matching `query`: {articles: [...], total}."""

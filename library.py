@@ -68,8 +68,9 @@ def ingest_uploads(settings: Settings, files: list[tuple[Path, str]]) -> IngestR
         )
     except UploadError as err:
         raise WriteError(str(err)) from None
-    report = ingest_paths(saved.paths, get_store(settings), show_progress=False) if saved.paths else IngestReport()
-    report.failed = saved.failed + report.failed
+    report = IngestReport(failed=saved.failed)
+    if saved.paths:
+        report.merge(ingest_paths(saved.paths, get_store(settings), show_progress=False))
     return report
 
 
@@ -103,10 +104,7 @@ def reingest(settings: Settings, article_ids: list[str]) -> IngestReport:
         else:
             report.fail(row["title"] or article_id, "its file is gone and it has no URL")
     if paths:
-        done = ingest_paths(sorted(set(paths)), get_store(settings), show_progress=False)
-        for name in ("added", "updated", "unchanged", "chunks"):
-            setattr(report, name, getattr(report, name) + getattr(done, name))
-        report.failed += done.failed
+        report.merge(ingest_paths(sorted(set(paths)), get_store(settings), show_progress=False))
     if urls:
         from ingest.web import ingest_urls
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     report = IngestReport()
     if paths:
         from_files = ingest_paths(paths, store, show_progress=False if args.no_progress or args.json else None)
-        _merge(report, from_files)
+        report.merge(from_files)
     if urls or args.feed:
         _ingest_web(urls, args.feed, store, report)
 
@@ -76,15 +76,6 @@ def _ingest_web(urls: list[str], feeds: list[str], store: Store, report: IngestR
             ingest_urls(urls, store, report=report, client=client)
         for feed_url in feeds:
             ingest_feed(feed_url, store, report=report, client=client)
-
-
-def _merge(into: IngestReport, other: IngestReport) -> None:
-    """One report for files, pages and feeds alike."""
-    into.added += other.added
-    into.updated += other.updated
-    into.unchanged += other.unchanged
-    into.chunks += other.chunks
-    into.failed.extend(other.failed)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,15 @@ class IngestReport:
     def fail(self, path: str, error: str) -> None:
         self.failed.append({"path": path, "error": error})
 
+    def merge(self, other: IngestReport) -> IngestReport:
+        """Add another report's counts and failures to this one (files, pages and feeds in one report)."""
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.chunks += other.chunks
+        self.failed.extend(other.failed)
+        return self
+
     def to_json(self) -> dict:
         return {
             "added": self.added,
