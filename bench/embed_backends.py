@@ -45,10 +45,10 @@ def main() -> None:
     vectors: dict[str, np.ndarray] = {}
     print("| backend | load | chunks/s | one query | cosine to torch (min / mean) |")
     print("|---|---|---|---|---|")
-    for name in ("torch", "onnx", "onnx-int8"):
+    for name in ("torch", "torch-bf16", "onnx", "onnx-int8"):
         started = time.perf_counter()
-        if name == "torch":
-            embedder = SentenceEmbedder()
+        if name.startswith("torch"):
+            embedder = SentenceEmbedder(bf16=name == "torch-bf16")
         else:
             embedder = OnnxEmbedder(default_model_path(), quantize=name == "onnx-int8")
         load_s = time.perf_counter() - started

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 
 from qa.config import Settings
-from qa.embeddings import SentenceEmbedder, default_model_path, get_embedder
+from qa.embeddings import SentenceEmbedder, SplitEmbedder, default_model_path, get_embedder, native_bf16
 from qa.onnx_embedder import OnnxEmbedder
 
 TEXTS = [
@@ -42,7 +46,31 @@ def test_export_happens_once_and_is_reused(tmp_path):
     assert not list(tmp_path.rglob("*.partial"))
 
 
-def test_the_default_backend_is_onnx_fp32():
+def test_the_default_backend_answers_with_onnx_and_ingests_with_the_fastest():
     embedder = get_embedder("")
-    assert type(embedder).__name__ == "OnnxEmbedder" and embedder.model_path == default_model_path()
-    assert Settings().embed_backend == "onnx"
+    assert Settings().embed_backend == "auto"
+    if not native_bf16():
+        assert isinstance(embedder, OnnxEmbedder) and embedder.model_path == default_model_path()
+        return
+    assert isinstance(embedder, SplitEmbedder) and isinstance(embedder.query, OnnxEmbedder)
+    documents = embedder.documents
+    assert isinstance(documents, SentenceEmbedder) and documents.bf16
+    # bf16 products keep the vectors where fp32 puts them: a query matches its own text as a document.
+    stored = np.array(embedder.embed_documents(TEXTS))
+    asked = np.array([embedder.embed_query(text) for text in TEXTS])
+    assert np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-3)
+    assert (stored * asked).sum(axis=1).min() > 0.999
+
+
+def test_answering_never_imports_torch():
+    code = (
+        "import sys; from qa.embeddings import get_embedder; "
+        "get_embedder('').embed_query('Who met in Marlow?'); print('torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_unknown_backend_is_named_in_the_error():
+    with pytest.raises(ValueError, match="QA_EMBED_BACKEND.*'gpu'"):
+        get_embedder("", "gpu")
