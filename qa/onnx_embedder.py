@@ -38,12 +38,12 @@ def _max_length(model_path: Path) -> int:
 
 def export(model_path: Path, target: Path, *, quantize: bool) -> Path:
     """model.onnx (fp32) from the transformer, and model_int8.onnx when asked; returns the one to use."""
-    import torch
-    from transformers import AutoModel
-
     target.mkdir(parents=True, exist_ok=True)
     fp32 = target / "model.onnx"
     if not fp32.exists():
+        # torch only to export, once: a process that finds the export never imports it.
+        import torch
+        from transformers import AutoModel
 
         class Encoder(torch.nn.Module):
             """The transformer with named inputs and one output, as the ONNX graph will have."""
