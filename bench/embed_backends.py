@@ -18,6 +18,7 @@ import numpy as np
 from ingest.chunking import chunk_article
 from qa.embeddings import SentenceEmbedder, default_model_path
 from qa.onnx_embedder import OnnxEmbedder
+from qa.openvino_embedder import OpenVinoEmbedder
 
 
 def sample_texts(path: Path, count: int, full_chunks: bool) -> list[str]:
@@ -45,10 +46,12 @@ def main() -> None:
     vectors: dict[str, np.ndarray] = {}
     print("| backend | load | chunks/s | one query | cosine to torch (min / mean) |")
     print("|---|---|---|---|---|")
-    for name in ("torch", "torch-bf16", "onnx", "onnx-int8"):
+    for name in ("torch", "openvino", "onnx", "onnx-int8"):
         started = time.perf_counter()
-        if name.startswith("torch"):
-            embedder = SentenceEmbedder(bf16=name == "torch-bf16")
+        if name == "torch":
+            embedder = SentenceEmbedder()
+        elif name == "openvino":
+            embedder = OpenVinoEmbedder(default_model_path())
         else:
             embedder = OnnxEmbedder(default_model_path(), quantize=name == "onnx-int8")
         load_s = time.perf_counter() - started

@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("articles", type=Path)
     parser.add_argument("questions", type=Path)
     parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--embed-backend", default="auto")
+    parser.add_argument("--embed-backend", default="openvino")
     parser.add_argument("--systems", default="recipe,ours")
     parser.add_argument("--system", choices=["recipe", "ours"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)

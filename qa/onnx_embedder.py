@@ -87,53 +87,83 @@ def export(model_path: Path, target: Path, *, quantize: bool) -> Path:
     return int8
 
 
+def exported_model(model_path: Path, *, quantize: bool = False, cache: Path | None = None) -> Path:
+    """The cached ONNX file for the sentence-transformers folder, exported on first use."""
+    from filelock import FileLock
+
+    cache = cache or Path(os.environ.get("QA_ONNX_CACHE") or DEFAULT_CACHE)
+    folder = cache / _model_key(model_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".export.lock")):  # two processes starting together export once
+        return export(model_path, folder, quantize=quantize)
+
+
+def model_tokenizer(model_path: Path):
+    """The model's fast tokenizer, truncating where sentence-transformers does, padding a batch."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=_max_length(model_path))
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
+
+
+def model_inputs(encodings: list) -> dict[str, np.ndarray]:
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+
+
+def mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over the real tokens, unit length: sentence-transformers' pooling for this model."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden.astype(np.float32) * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def length_batches(texts: list[str], size: int) -> list[list[int]]:
+    """Indexes of `texts` in batches of similar length, so that little of each batch is padding."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    return [order[start : start + size] for start in range(0, len(order), size)]
+
+
+def in_order(parts: list[tuple[list[int], np.ndarray]], count: int) -> list[list[float]]:
+    """Vectors embedded in (indexes, vectors) batches, back in the texts' order."""
+    if not parts:
+        return []
+    vectors = np.empty((count, parts[0][1].shape[1]), dtype=np.float32)
+    for indexes, embedded in parts:
+        vectors[indexes] = embedded
+    return vectors.tolist()
+
+
 class OnnxEmbedder(Embeddings):
     """LangChain `Embeddings` on ONNX Runtime; same interface and vectors as SentenceEmbedder."""
 
     def __init__(self, model_path: str, *, quantize: bool = True, batch_size: int = 32, cache: Path | None = None):
         import onnxruntime as ort
-        from filelock import FileLock
-        from tokenizers import Tokenizer
 
         self.model_path = model_path
         self.batch_size = batch_size
         source = Path(model_path)
-        cache = cache or Path(os.environ.get("QA_ONNX_CACHE") or DEFAULT_CACHE)
-        folder = cache / _model_key(source)
-        folder.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(folder / ".export.lock")):  # two processes starting together export once
-            onnx_file = export(source, folder, quantize=quantize)
+        onnx_file = exported_model(source, quantize=quantize, cache=cache)
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
-        self._tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=_max_length(source))
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer = model_tokenizer(source)
         self._lock = threading.Lock()  # one tokenizer state; ONNX Runtime itself is thread-safe
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            feeds = model_inputs(self._tokenizer.encode_batch(texts))
         hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return mean_pooled(hidden, feeds["attention_mask"])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        # Sorting by length keeps padding small inside each batch; the order is restored after.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        batches = [order[start : start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
-        stacked = np.vstack([self._embed([texts[i] for i in batch]) for batch in batches])
-        vectors = np.empty_like(stacked)
-        vectors[order] = stacked
-        return vectors.tolist()
+        parts = [(batch, self._embed([texts[i] for i in batch])) for batch in length_batches(texts, self.batch_size)]
+        return in_order(parts, len(texts))
 
     def embed_query(self, text: str) -> list[float]:
         return self._embed([text])[0].tolist()

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from qa.config import Settings
-from qa.embeddings import SentenceEmbedder, SplitEmbedder, default_model_path, get_embedder, native_bf16
+from qa.embeddings import SentenceEmbedder, default_model_path, get_embedder
 from qa.onnx_embedder import OnnxEmbedder
+from qa.openvino_embedder import OpenVinoEmbedder, native_bf16
 
 TEXTS = [
     "Chancellor Ingrid Falk met Prime Minister Oskar Brandt in Marlow.",
@@ -46,20 +47,24 @@ def test_export_happens_once_and_is_reused(tmp_path):
     assert not list(tmp_path.rglob("*.partial"))
 
 
-def test_the_default_backend_answers_with_onnx_and_ingests_with_the_fastest():
+def test_the_default_backend_is_openvino_with_torchs_vectors(tmp_path):
     embedder = get_embedder("")
-    assert Settings().embed_backend == "auto"
-    if not native_bf16():
-        assert isinstance(embedder, OnnxEmbedder) and embedder.model_path == default_model_path()
-        return
-    assert isinstance(embedder, SplitEmbedder) and isinstance(embedder.query, OnnxEmbedder)
-    documents = embedder.documents
-    assert isinstance(documents, SentenceEmbedder) and documents.bf16
-    # bf16 products keep the vectors where fp32 puts them: a query matches its own text as a document.
+    assert Settings().embed_backend == "openvino"
+    assert isinstance(embedder, OpenVinoEmbedder) and embedder.model_path == default_model_path()
+    assert embedder.precision == ("bf16" if native_bf16() else "f32")
+    reference = np.array(SentenceEmbedder().embed_documents(TEXTS))
     stored = np.array(embedder.embed_documents(TEXTS))
     asked = np.array([embedder.embed_query(text) for text in TEXTS])
-    assert np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-3)
+    assert stored.shape == reference.shape and np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-5)
+    assert (stored * reference).sum(axis=1).min() > 0.999
+    # A query lands where the same text stored as a document does (two compiled copies, one model).
     assert (stored * asked).sum(axis=1).min() > 0.999
+    # Many texts of mixed length come back in their own order from the batches in flight.
+    many = [TEXTS[i % 4] * (1 + i % 3) for i in range(41)]
+    vectors = np.array(embedder.embed_documents(many))
+    assert (vectors[:4] * np.array(embedder.embed_documents(many[:4]))).sum(axis=1).min() > 0.999
+    assert (vectors[4:8] * vectors[:4]).sum(axis=1).max() < 0.9999  # different texts, different vectors
+    assert np.allclose(vectors[12], vectors[24], atol=1e-5)  # the same text twice
 
 
 def test_answering_never_imports_torch():

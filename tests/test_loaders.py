@@ -119,9 +119,13 @@ def test_chunks_keep_each_paragraph_with_the_one_before():
     assert len(chunks) > 1
     for before, after in zip(paragraphs, paragraphs[1:], strict=False):
         assert any(before in c.text and after in c.text for c in chunks), after[:40]
+    header = f"{article.title}\n{article.date}\n\n"
     for chunk in chunks:
-        assert chunk.embed_text.startswith(f"{article.title}\n{article.date}\n\n")
-        assert chunk.embed_text.endswith(chunk.text)
+        assert chunk.embed_text.startswith(header)
+        assert chunk.text.endswith(chunk.embed_text.removeprefix(header))
+    # Each paragraph is embedded exactly once, though the stored texts overlap.
+    embedded = [p for c in chunks for p in c.embed_text.removeprefix(header).split("\n\n")]
+    assert embedded == paragraphs
 
 
 def test_long_paragraph_is_cut_at_sentences():
