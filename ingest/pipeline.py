@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,26 +87,10 @@ def chunk_metadata(article: Article, index: int, n_chunks: int, ingested_at: str
     }
 
 
-@dataclass
-class _PreparedBatch:
-    """A batch embedded and ready to write: the write for each changed article."""
-
-    writes: list[ArticleWrite]
-    replaced: list[bool]  # per write: an earlier version was stored
-
-    @property
-    def article_ids(self) -> set[str]:
-        return {str(w.metadatas[0]["article_id"]) for w in self.writes if w.metadatas}
-
-
-def _prepare_batch(articles: list[Article], store: Store, report: IngestReport, in_flight=None) -> _PreparedBatch:
-    """Skip unchanged articles, chunk and embed the rest. `in_flight`: a write still running; waited
-    for only when it holds one of these articles, so that their stored state is read after it."""
+def _write_batch(articles: list[Article], store: Store, report: IngestReport) -> None:
     latest: dict[str, Article] = {}
     for article in articles:  # the same article twice in one batch: the later one wins
         latest[article.article_id] = article
-    if in_flight is not None and in_flight[0].article_ids & latest.keys():
-        in_flight[1].result()
     states = store.article_states(list(latest))
     pending = []
     for article in latest.values():
@@ -119,13 +102,15 @@ def _prepare_batch(articles: list[Article], store: Store, report: IngestReport, 
             article.text, title=article.title, date=article.date, max_chars=store.settings.chunk_chars
         )
         pending.append((article, state, chunks))
+    if not pending:
+        return
     vectors = store.embedder.embed_documents([c.embed_text for _, _, chunks in pending for c in chunks])
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
-    prepared = _PreparedBatch(writes=[], replaced=[])
+    writes = []
     offset = 0
     for article, state, chunks in pending:
         n = len(chunks)
-        prepared.writes.append(
+        writes.append(
             ArticleWrite(
                 new_ids=[f"{article.article_id}-{article.content_hash[:8]}-{c.index}" for c in chunks],
                 documents=[c.text for c in chunks],
@@ -134,22 +119,14 @@ def _prepare_batch(articles: list[Article], store: Store, report: IngestReport, 
                 old_ids=state.chunk_ids if state else (),
             )
         )
-        prepared.replaced.append(state is not None)
         offset += n
-    return prepared
-
-
-def _commit_batch(prepared: _PreparedBatch, store: Store, report: IngestReport, progress, count: int) -> None:
-    if prepared.writes:
-        store.replace_articles(prepared.writes)
-    for write, replaced in zip(prepared.writes, prepared.replaced, strict=True):
-        report.chunks += len(write.new_ids)
-        if replaced:
+    store.replace_articles(writes)
+    for _, state, chunks in pending:
+        report.chunks += len(chunks)
+        if state:
             report.updated += 1
         else:
             report.added += 1
-    if progress is not None:
-        progress.update(count)
 
 
 def _prefetched(items: Iterable[Article], depth: int = PREFETCH_ARTICLES) -> Iterator[Article]:
@@ -190,29 +167,18 @@ def _prefetched(items: Iterable[Article], depth: int = PREFETCH_ARTICLES) -> Ite
 
 
 def ingest_articles(articles: Iterable[Article], store: Store, report: IngestReport, progress=None) -> None:
-    """Embed batch after batch while a writer thread stores the one before: Chroma's and the keyword
-    index's writes (a fifth of the time) overlap the embedder instead of waiting for it. Batches are
-    written in order, one at a time; a write's error stops the ingest at the next batch."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
-        in_flight: tuple[_PreparedBatch, Future] | None = None
-
-        def hand_over(batch: list[Article]) -> None:
-            nonlocal in_flight
-            prepared = _prepare_batch(batch, store, report, in_flight)
-            if in_flight is not None:
-                in_flight[1].result()
-            in_flight = (prepared, writer.submit(_commit_batch, prepared, store, report, progress, len(batch)))
-
-        batch: list[Article] = []
-        for article in _prefetched(articles):
-            batch.append(article)
-            if len(batch) >= BATCH_ARTICLES:
-                hand_over(batch)
-                batch = []
-        if batch:
-            hand_over(batch)
-        if in_flight is not None:
-            in_flight[1].result()
+    batch: list[Article] = []
+    for article in _prefetched(articles):
+        batch.append(article)
+        if len(batch) >= BATCH_ARTICLES:
+            _write_batch(batch, store, report)
+            if progress is not None:
+                progress.update(len(batch))
+            batch = []
+    if batch:
+        _write_batch(batch, store, report)
+        if progress is not None:
+            progress.update(len(batch))
 
 
 def _articles_from_files(files: Iterable[Path], report: IngestReport) -> Iterator[Article]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from ingest.pipeline import ingest_paths
@@ -65,43 +64,3 @@ def test_cli_json_report_and_exit_status(tmp_path: Path, articles_dir: Path):
     again = cli("-m", "ingest", str(articles_dir), env=env)
     assert again.returncode == 0, again.stderr
     assert "0 added, 0 updated, 4 unchanged, 0 failed" in again.stdout
-
-
-def test_an_article_in_two_batches_in_flight_keeps_only_its_last_version(store, monkeypatch, tmp_path: Path):
-    """Batches embed while the one before is written: a later version of an article in the very next
-    batch must still replace the earlier one, not sit beside it."""
-    import ingest.pipeline as pipeline
-    from ingest.loaders.records import article_from_record
-
-    monkeypatch.setattr(pipeline, "BATCH_ARTICLES", 2)
-    write = store.replace_articles
-
-    def slow_write(writes):  # the next batch is prepared while this one is still being written
-        time.sleep(1)
-        write(writes)
-
-    monkeypatch.setattr(store, "replace_articles", slow_write)
-    records = [
-        {
-            "url": "https://news.example/ferry",
-            "title": "Ferry strike",
-            "date": "2024-03-01",
-            "text": "Crews walked out.",
-        },
-        {"url": "https://news.example/a", "title": "A", "date": "2024-03-01", "text": "Apples were picked early."},
-        {
-            "url": "https://news.example/ferry",
-            "title": "Ferry strike ends",
-            "date": "2024-03-02",
-            "text": "Crews return.",
-        },
-        {"url": "https://news.example/b", "title": "B", "date": "2024-03-02", "text": "Bakers baked bread."},
-        {"url": "https://news.example/c", "title": "C", "date": "2024-03-03", "text": "Cyclists cycled home."},
-    ]
-    articles = [article_from_record(r, path=tmp_path / "r.jsonl", position=str(i)) for i, r in enumerate(records)]
-    report = pipeline.IngestReport()
-    pipeline.ingest_articles(articles, store, report)
-    assert (report.added, report.updated) == (4, 1)
-    stored = store.collection.get(where={"url": "https://news.example/ferry"}, include=["documents"])
-    assert stored["documents"] == ["Crews return."]
-    assert store.article_count() == 4 and store.keyword_index.count() == store.chunk_count() == 4
