@@ -48,9 +48,7 @@ def delete_articles(settings: Settings, article_ids: list[str]) -> dict:
     if not ids:
         raise WriteError("No articles chosen to delete.")
     store = get_store(settings)
-    from ingest.pipeline import write_lock
-
-    with write_lock(store):
+    with store.writing():
         present = set(store.article_states(ids))
         chunks = store.delete_articles(sorted(present))
     return {"deleted": len(present), "chunks": chunks, "missing": [i for i in ids if i not in present]}

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from qa.text import DATELINE_PARAGRAPH_RE, DATELINE_PREFIX_RE, normalize_text, split_sentences
 
 TITLE_MAX_CHARS = 120
+# The longest real news stories run to about 100,000 characters; ten times that is a dump, not an article.
+MAX_ARTICLE_CHARS = 1_000_000
 
 
 class LoadError(Exception):
@@ -142,6 +144,8 @@ def title_from_text(text: str, url: str = "") -> str:
 
 def clean_body(text: str) -> str:
     """Normalized text with paragraphs separated by one blank line and tidy inner whitespace."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise LoadError(f"article text too long: {len(text):,} characters (the limit is {MAX_ARTICLE_CHARS:,})")
     text = normalize_text(text)
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)

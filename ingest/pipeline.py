@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -189,24 +188,13 @@ def _articles_from_files(files: Iterable[Path], report: IngestReport) -> Iterato
         yield from loaded.articles
 
 
-def write_lock(store: Store):
-    """One writer at a time on an embedded store: Chroma's embedded mode is not process-safe."""
-    from contextlib import nullcontext
-
-    from filelock import FileLock
-
-    if store.settings.chroma_url:
-        return nullcontext()
-    return FileLock(os.path.join(store.settings.db_dir, ".ingest.lock"))
-
-
 def ingest_paths(paths: Iterable[Path], store: Store, *, show_progress: bool | None = None) -> IngestReport:
     from tqdm import tqdm
 
     report = IngestReport()
     # disable=None: a bar on a terminal, none in logs and pipes.
     with (
-        write_lock(store),
+        store.writing(),
         tqdm(unit=" articles", disable=show_progress is False or None, leave=False) as bar,
     ):
         ingest_articles(_articles_from_files(discover(paths, report), report), store, report, bar)

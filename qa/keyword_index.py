@@ -166,25 +166,55 @@ class KeywordIndex:
         params += [TITLE_WEIGHT, k]
         return [(row[0], float(row[1])) for row in self._connect().execute(sql, params)]
 
-    def sync(self, collection, batch: int = 500) -> tuple[int, int]:
-        """Make the index hold exactly the chunks Chroma holds. Returns (added, removed)."""
+    def holding(self, chunk_ids: list[str]) -> set[str]:
+        """Which of these chunks the index holds: the committed ones, the only ones readers may see."""
+        if not chunk_ids:
+            return set()
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._connect().execute(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)
+        return {row[0] for row in rows}
+
+    def sync(self, collection, batch: int = 200) -> tuple[int, int]:
+        """Make the index hold exactly the newest complete version of every article Chroma holds.
+        Returns (added, removed).
+
+        Chroma can hold more than that for a while: another process's batch half-written, or an old
+        version whose new one is committed but not yet cleared away. Half a version is never indexed.
+        """
+        from qa.store import article_of, newest_complete_version
+
         stored = set(collection.get(include=[])["ids"])
         indexed = self.chunk_ids()
-        missing = sorted(stored - indexed)
-        extra = sorted(indexed - stored)
-        if extra:
-            self.replace([], extra)
-        for start in range(0, len(missing), batch):
-            found = collection.get(ids=missing[start : start + batch], include=["documents", "metadatas"])
-            rows = [
-                (
-                    chunk_id,
-                    str(meta.get("article_id", "")),
-                    int(meta.get("date_int", 0) or 0),
-                    str(meta.get("title", "")),
-                    text or "",
-                )
-                for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
-            ]
-            self.replace(rows)
-        return len(missing), len(extra)
+        removed = indexed - stored
+        self.replace([], sorted(removed))
+        touched = sorted({article_of(chunk_id) for chunk_id in stored - indexed})
+        added = 0
+        for start in range(0, len(touched), batch):
+            found = collection.get(
+                where={"article_id": {"$in": touched[start : start + batch]}}, include=["documents", "metadatas"]
+            )
+            rows_by_article: dict[str, list[tuple[str, dict, str]]] = {}
+            for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True):
+                rows_by_article.setdefault(str(meta.get("article_id", "")), []).append((chunk_id, meta, text or ""))
+            add, superseded = [], set()
+            for article_id, rows in rows_by_article.items():
+                version = newest_complete_version([(chunk_id, meta) for chunk_id, meta, _ in rows])
+                if version is None:
+                    continue  # being written, or left half-written: its writer's recovery settles it
+                wanted = [row for row in rows if str(row[1].get("content_hash", "")) == version]
+                wanted_ids = {chunk_id for chunk_id, _, _ in wanted}
+                superseded |= set(self.article_chunk_ids(article_id)) - wanted_ids
+                add += [
+                    (chunk_id, article_id, int(meta.get("date_int", 0) or 0), str(meta.get("title", "")), text)
+                    for chunk_id, meta, text in wanted
+                    if chunk_id not in indexed
+                ]
+            self.replace(add, sorted(superseded))  # one transaction: readers see one version or the other
+            added += len(add)
+            removed |= superseded
+        return added, len(removed)
+
+    def article_chunk_ids(self, article_id: str) -> list[str]:
+        return [
+            row[0] for row in self._connect().execute("SELECT chunk_id FROM chunks WHERE article_id = ?", (article_id,))
+        ]

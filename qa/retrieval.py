@@ -162,6 +162,7 @@ class NewsRetriever(BaseRetriever):
         return low <= int(meta.get("date_int", 0)) <= high
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        self.store.refresh()
         analyzed = analyze(query, self.store.keyword_index)
         # BM25 (SQLite) runs beside the embedding and the dense query (torch, Chroma): all three
         # release the GIL, so on two cores the keyword list comes for free.
@@ -182,6 +183,10 @@ class NewsRetriever(BaseRetriever):
         pool: dict[str, tuple[str, dict, float]] = {}
         for chunk_id, text, meta, similarity in self._dense(query_vector, where):
             pool[chunk_id] = (text, meta, similarity)
+        # Only committed chunks (those the keyword index holds): never half of an article being
+        # written, nor an old version already replaced.
+        committed = self.store.keyword_index.holding(list(pool))
+        pool = {chunk_id: row for chunk_id, row in pool.items() if chunk_id in committed}
 
         keyword_hits = keyword_future.result()
         missing = [chunk_id for chunk_id, _ in keyword_hits if chunk_id not in pool]

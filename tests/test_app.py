@@ -144,7 +144,12 @@ def test_an_llm_backend_streams_through_the_chat_and_falls_back_visibly(tmp_path
         tmp_path,
         "--ingest",
         str(Path(__file__).parent / "fixtures"),
-        env={"QA_LLM": "openai:fake-model", "OPENAI_BASE_URL": fake.url, "QA_LLM_TIMEOUT": "5"},
+        env={
+            "QA_LLM": "openai:fake-model",
+            "OPENAI_BASE_URL": fake.url,
+            "OPENAI_API_KEY": "sk-test-key-never-logged",
+            "QA_LLM_TIMEOUT": "5",
+        },
     )
     try:
         client = Client(url, verbose=False)
@@ -167,6 +172,9 @@ def test_an_llm_backend_streams_through_the_chat_and_falls_back_visibly(tmp_path
         process.terminate()
         process.wait(timeout=30)
         fake.close()
+    log = (tmp_path / "app.log").read_text()
+    assert "backend failed" in log or "failed" in log  # the failure is logged, with its reason ...
+    assert "sk-test-key-never-logged" not in log  # ... but never the key
 
 
 def test_store_changing_endpoints_are_off_unless_enabled(app_url):
@@ -213,3 +221,4 @@ def test_ingest_articles_and_delete_behind_auth(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+    assert "s3cret" not in (tmp_path / "app.log").read_text()  # no secret in the log

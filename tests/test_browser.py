@@ -24,6 +24,8 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
 
 TIMEOUT_MS = 60_000
+# expect() waits 5 s by default: too short on two busy cores (an upload chip was late under load).
+sync_api.expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")

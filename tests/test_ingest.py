@@ -8,6 +8,9 @@ from pathlib import Path
 from ingest.pipeline import ingest_paths
 from tests.conftest import cli, run_env
 
+# The integration suite: each test runs on an embedded store and on a real Chroma server.
+BOTH_STORE_MODES = True
+
 
 def test_ingest_is_idempotent(store, articles_dir: Path):
     first = ingest_paths([articles_dir], store, show_progress=False)

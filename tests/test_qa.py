@@ -12,6 +12,9 @@ from qa.chain import QuestionError, answer, search
 from qa.query import analyze
 from tests.conftest import cli, run_env
 
+# The integration suite: each test runs on an embedded store and on a real Chroma server.
+BOTH_STORE_MODES = True
+
 BRANDT_FORUM = "Brandt welcomed the success of the first Green Corridor Summit"
 BRANDT_ALIGN = "Southmark is willing to align the Green Corridor Initiative"
 FALK_BRIDGE = "Northland is ready to fund a joint study"

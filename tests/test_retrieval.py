@@ -12,6 +12,9 @@ from ingest.pipeline import ingest_paths
 from qa.query import analyze, named_dates
 from qa.retrieval import NewsRetriever, merge_neighbours
 
+# The integration suite: each test runs on an embedded store and on a real Chroma server.
+BOTH_STORE_MODES = True
+
 
 @pytest.fixture
 def filled(store, articles_dir: Path):
