@@ -1,0 +1,317 @@
+"""Who said what: statements in an article and the named speaker of each, by rules, with no model.
+
+News reports speech in a handful of shapes, and these rules read them:
+
+- direct quotes, attributed after the quote (“...,” Smith said / “...,” said Smith / “...,” he told
+  CNN) or before it (Smith said: “...”), and a quote paragraph that continues the previous one;
+- indirect speech: "Smith said (that) ...", "..., Smith said.", "..., he said.", "According to
+  Smith, ...", "..., according to Smith.", "Smith told reporters ...", "Smith added ...";
+- acts of speech: "Smith called on ... to ...", "Smith expressed ...", "..., saying (that) ...".
+
+Speakers are resolved to the fullest name the article gives: "Mishustin" and "Russian Prime
+Minister Mikhail Mishustin" are one man; "the premier" is whoever the article called Premier; "he"
+is the last named speaker within a few sentences (news keeps a speaker until it names another),
+else a person named in the sentence before. A pronoun or description with nobody to point to stays
+unattributed: a wrong name is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.text import split_sentences
+
+VERBS = (
+    "said|says|say|told|tells|added|adds|noted|notes|stressed|stresses|warned|warns|argued|argues|"
+    "explained|explains|insisted|insists|claimed|claims|announced|announces|wrote|writes|tweeted|"
+    "urged|urges|asked|asks|emphasized|emphasised|stated|states|replied|recalled|predicted|"
+    "promised|vowed|pledged|reiterated|acknowledged|admitted|confirmed|denied|declared|suggested|"
+    "cautioned|continued|concluded|countered|maintained|testified|posted|conceded|observed|"
+    "pointed out|called on|called for|expressed|told reporters"
+)
+VERB = rf"(?:{VERBS})"
+TITLES = (
+    "president|vice president|prime minister|premier|chancellor|minister|foreign minister|senator|sen\\.|"
+    "rep\\.|representative|governor|gov\\.|mayor|secretary|secretary of state|spokesperson|spokesman|"
+    "spokeswoman|chairman|chairwoman|chair|chief executive|ceo|director|general|king|queen|prince|"
+    "pope|judge|justice|attorney general|ambassador|leader|speaker|commissioner|coach|manager|"
+    "professor|dr\\.|mr\\.|mrs\\.|ms\\.|chief|head|founder|economist|analyst|official|officer"
+)
+TITLE = rf"(?i:{TITLES})"  # titles in any case ("Premier", "prime minister"); names stay capitalised
+# A name: capitalised words (with initials, particles and hyphens), e.g. "Li Qiang", "Jean-Luc
+# Mélenchon", "Kevin McCarthy", "Martin Luther King Jr.".
+NAME_WORD = r"(?:[A-Z][\w'’\-]*\.?|(?:de|van|von|der|bin|al|da|di|la|le)(?=\s+[A-Z]))"
+NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,4}}"
+PRONOUN = r"(?:he|she|He|She)"
+DESCRIPTION = rf"(?:the|The)\s+(?:[a-z\-]+\s+|[A-Z][a-z]+\s+){{0,3}}{TITLE}"
+# A role in lower case may stand before a name: "grower Lena Moss", "analyst Mei Tan".
+ROLE = r"(?:[a-z][a-z\-]+\s+){0,2}"
+SPEAKER = rf"(?P<speaker>{PRONOUN}|{DESCRIPTION}|{ROLE}(?:{TITLE}\s+)?{NAME})"
+OPEN_QUOTE = '“"'
+CLOSE_QUOTE = '”"'
+
+QUOTE_RE = re.compile(r"[“\"]([^“”\"]{2,}?)[”\"]")
+# After a closing quote: ', Smith said' / ', said Smith' / ', he told CNN'.
+AFTER_QUOTE_RE = re.compile(
+    rf"^\s*,?\s*(?:{SPEAKER}\s+(?P<verb>{VERB})\b|(?P<verb2>said|says|added|asked|wrote)\s+(?P<speaker2>"
+    rf"{DESCRIPTION}|{ROLE}(?:{TITLE}\s+)?{NAME}))"
+)
+# Before an opening quote: 'Smith said: ' / 'Smith told CNN, '.
+BEFORE_QUOTE_RE = re.compile(rf"(?:^|[.!?]\s+|,\s+)?{SPEAKER}\s+(?P<verb>{VERB})\b[^.“\"]{{0,60}}[:,]\s*$")
+# Indirect speech with the speaker first: 'Smith said (that) ...', 'Noting ..., Li said ...'.
+SUBJECT_FIRST_RE = re.compile(
+    rf"^(?:(?:[^,“\"]{{3,200}},\s+))?{SPEAKER}\s+(?:also\s+|further\s+|later\s+|previously\s+)?"
+    rf"(?P<verb>{VERB})\b(?P<rest>.*)$",
+    re.DOTALL,
+)
+# Indirect speech with the speaker last: '..., Smith said.' / '..., he said on Monday.'
+SPEAKER_LAST_RE = re.compile(
+    rf"^(?P<content>.{{12,}}?),\s+(?:{SPEAKER}\s+(?P<verb>{VERB})|(?P<verb2>said|says)\s+(?P<speaker2>"
+    rf"{DESCRIPTION}|(?:{TITLE}\s+)?{NAME}))\b[^,.;]{{0,60}}[.!?]?$",
+    re.DOTALL,
+)
+ACCORDING_FIRST_RE = re.compile(rf"^According to\s+{SPEAKER}\s*,\s*(?P<content>.+)$", re.DOTALL)
+ACCORDING_LAST_RE = re.compile(rf"^(?P<content>.{{12,}}?),?\s+according to\s+{SPEAKER}\s*[.!?]?$", re.DOTALL)
+SAYING_RE = re.compile(r",\s+(?P<cue>saying|adding|noting|warning|arguing|stressing)\s+(?:that\s+)?(?P<content>.+)$")
+# What may sit between a verb and its content: the person told ('told CNN', 'told reporters'),
+# a time or place ('on Monday', 'in a statement'), then 'that'.
+TOLD_OBJECT_RE = re.compile(
+    r"^(?:[A-Z][\w.’']*(?:\s+[A-Z][\w.’']*){0,3}|reporters|journalists|lawmakers|senators|members|"
+    r"the\s+\w+(?:\s+[A-Z]\w+)*|an?\s+\w+)\s+"
+)
+CIRCUMSTANCE_RE = re.compile(
+    r"^(?:on|in|at|during|earlier|late|last|this|after|before)\b[^,]{0,50}?(?:,\s*|\s+(?=that\s))"
+)
+THAT_RE = re.compile(r"^that\s+")
+# "When the caseworker called, Gloria said ...": a clause before the speaker is not what was said.
+SUBORDINATE_RE = re.compile(
+    r"^(?:When|If|After|Before|While|As|Although|Though|Because|Since|Once|Until|Unless|Whether|"
+    r"Asked|In|On|At|During|Earlier|Later|Last|This|That)\b"
+)
+GENERIC_SPEAKERS = re.compile(
+    r"^(?:the\s+)?(?:officials?|sources?|analysts?|experts?|critics?|residents?|witnesses|police|"
+    r"authorities|observers|people|some|many|others|company|firm|statement|report|spokesperson|"
+    r"spokesman|spokeswoman|source|official|government|ministry|agency)$",
+    re.IGNORECASE,
+)
+NOT_NAMES = frozenset(
+    """The A An But And Or So If When While After Before In On At For From By With As It This That These
+    Those There Here They We I You He She His Her Its Their Our My Your Some Many Most More Other Such
+    However Meanwhile Still Yet Also Then Now Today Yesterday Tomorrow Monday Tuesday Wednesday Thursday
+    Friday Saturday Sunday January February March April May June July August September October November
+    December CNN Reuters AP AFP Read Watch Related""".split()
+)
+# What stands before a name and is not part of it: "Russian Prime Minister", "Finance Minister",
+# "grower", "Former President".
+TITLE_WORD_RE = re.compile(rf"^(?:[a-z][a-z\-]+\s+){{0,2}}(?:(?:[A-Z][\w\-]*\s+){{0,2}}?(?:{TITLE}\s+)+)?")
+
+
+@dataclass(frozen=True)
+class Statement:
+    start: int  # the statement's words in the text: [start, end)
+    end: int
+    speaker: str  # the fullest name the article gives
+    cue: str  # the reporting verb, or "quote" for a quote continuing the previous one
+    direct: bool  # a direct quote
+
+    def text_in(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+class _People:
+    """The people (and organisations) an article names, as it goes: full names, titles, last speaker."""
+
+    def __init__(self, text: str = "") -> None:
+        # A capitalised word the article also writes in lower case opens a sentence, not a name:
+        # "Sometimes Gloria said", "Members say".
+        self.common = {w for w in re.findall(r"\b[a-z][a-z\-]+\b", text)}
+        self.full_names: list[str] = []
+        self.by_title: dict[str, str] = {}
+        self.last_speaker: str | None = None
+        self.last_speaker_sentence = -100
+        self.last_named: str | None = None
+        self.last_named_sentence = -100
+
+    def note_mentions(self, sentence: str, index: int) -> None:
+        """Register names in a sentence, with titles in front of them ("Premier Li Qiang")."""
+        for match in re.finditer(rf"(?:(?P<title>(?:[A-Z][a-z]+\s+)?{TITLE})\s+)?(?P<name>{NAME})", sentence):
+            title_and_name = match.group("name")
+            name = self.clean(TITLE_WORD_RE.sub("", title_and_name))
+            if not name or not _looks_like_a_name(name):
+                continue
+            inner_title = title_and_name[: len(title_and_name) - len(name)].strip()
+            full = self.canonical(name)
+            if full == name and (" " in name) and name not in self.full_names:
+                self.full_names.append(name)
+            title = (match.group("title") or inner_title).lower()
+            if title:
+                self.by_title[title] = full
+                self.by_title[title.split()[-1]] = full
+            # A person who opens a sentence (a full name, or a known one) may be the next "he".
+            at_start = match.start() < 3 or sentence[: match.start()].strip().endswith(",")
+            if at_start and " " in full:
+                self.last_named, self.last_named_sentence = full, index
+
+    def clean(self, name: str) -> str:
+        words = _clean_name(name).split()
+        while words and words[0].lower() in self.common:
+            words = words[1:]
+        return " ".join(words)
+
+    def canonical(self, name: str) -> str:
+        """The fullest earlier name that contains this one's words ("Mishustin" -> "Mikhail Mishustin")."""
+        parts = name.split()
+        for full in reversed(self.full_names):
+            words = full.split()
+            if name == full or (len(parts) < len(words) and all(part in words for part in parts)):
+                return full
+        return name
+
+    def resolve(self, speaker: str, index: int) -> str | None:
+        speaker = " ".join(speaker.split())
+        lowered = speaker.lower()
+        if lowered in ("he", "she"):
+            if self.last_speaker and index - self.last_speaker_sentence <= 4:
+                return self.last_speaker
+            if self.last_named and index - self.last_named_sentence <= 1:
+                return self.last_named
+            return None
+        if lowered.startswith("the ") and not re.search(rf"\s{NAME_WORD}$", speaker):
+            words = lowered.split()[1:]
+            for size in range(min(3, len(words)), 0, -1):
+                title = " ".join(words[-size:])
+                if title in self.by_title:
+                    return self.by_title[title]
+            return None
+        name = self.clean(TITLE_WORD_RE.sub("", speaker))
+        if not name or GENERIC_SPEAKERS.match(name) or not _looks_like_a_name(name):
+            return None
+        title = speaker[: len(speaker) - len(name)].strip().lower()
+        full = self.canonical(name)
+        if " " in name and name not in self.full_names:
+            self.full_names.append(name)
+        if title:
+            self.by_title[title] = full
+        return full
+
+    def spoke(self, speaker: str, index: int) -> None:
+        self.last_speaker, self.last_speaker_sentence = speaker, index
+        self.last_named, self.last_named_sentence = speaker, index
+
+
+def _clean_name(name: str) -> str:
+    words = name.replace("’s", "").replace("'s", "").split()
+    while words and words[0] in NOT_NAMES:
+        words = words[1:]
+    return " ".join(words).strip(" ,.")
+
+
+def _looks_like_a_name(name: str) -> bool:
+    first = name.split()[0] if name else ""
+    return bool(first) and first[0].isupper() and first not in NOT_NAMES and not GENERIC_SPEAKERS.match(name)
+
+
+def _content_after_verb(rest: str, offset: int, verb: str) -> tuple[int, int] | None:
+    """The reported words after a verb: past 'told CNN on Monday that', up to the sentence's end."""
+    start = len(rest) - len(rest.lstrip())
+    if verb in ("told", "tells"):
+        told = TOLD_OBJECT_RE.match(rest[start:])
+        start += told.end() if told else 0
+    circumstance = CIRCUMSTANCE_RE.match(rest[start:])
+    start += circumstance.end() if circumstance else 0
+    if rest[start:].startswith((":", ",")):
+        start += 1
+        start += len(rest[start:]) - len(rest[start:].lstrip())
+    that = THAT_RE.match(rest[start:])
+    start += that.end() if that else 0
+    body = rest[start:].rstrip().rstrip(" .!?")
+    if len(body) < 12 or body[0] in OPEN_QUOTE:
+        return None
+    return offset + start, offset + start + len(body)
+
+
+def find_statements(text: str) -> list[Statement]:
+    """Every attributed statement in an article's text, in order, with its speaker's fullest name."""
+    people = _People(text)
+    statements: list[Statement] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, speaker: str | None, cue: str, direct: bool, index: int) -> bool:
+        while start < end and text[start] in " \n" + OPEN_QUOTE:
+            start += 1
+        while end > start and text[end - 1] in " \n,.;:" + CLOSE_QUOTE:
+            end -= 1
+        if speaker is None or end - start < 8 or any(s < end and start < e for s, e in taken):
+            return False
+        statements.append(Statement(start, end, speaker, cue, direct))
+        taken.append((start, end))
+        people.spoke(speaker, index)
+        return True
+
+    sentences = split_sentences(text)
+    quotes = [(m.start(1), m.end(1)) for m in QUOTE_RE.finditer(text)]
+    previous_quote_speaker: tuple[str, int] | None = None  # speaker and the paragraph of their last quote
+    for index, sentence in enumerate(sentences):
+        people.note_mentions(sentence.text, index)
+        paragraph = text.count("\n\n", 0, sentence.start)
+        # Direct quotes that open in this sentence.
+        for q_start, q_end in quotes:
+            if not (sentence.start <= q_start - 1 < sentence.end):
+                continue
+            after = text[q_end + 1 : q_end + 120]
+            before = text[max(sentence.start, q_start - 160) : q_start - 1]
+            speaker, cue = None, ""
+            match = AFTER_QUOTE_RE.match(after)
+            if match:
+                raw = match.group("speaker") or match.group("speaker2")
+                speaker, cue = people.resolve(raw, index), (match.group("verb") or match.group("verb2"))
+            else:
+                match = BEFORE_QUOTE_RE.search(before)
+                if match:
+                    speaker, cue = people.resolve(match.group("speaker"), index), match.group("verb")
+                elif (
+                    previous_quote_speaker
+                    and paragraph - previous_quote_speaker[1] <= 1
+                    and text[max(0, q_start - 3) : q_start - 1].strip() in ("", "\n")
+                ):
+                    speaker, cue = previous_quote_speaker[0], "quote"  # a quote paragraph carrying on
+            if add(q_start, q_end, speaker, cue, True, index):
+                previous_quote_speaker = (speaker, text.count("\n\n", 0, q_end))
+        if any(sentence.start <= s < sentence.end for s, _ in quotes):
+            continue  # a sentence with a quote in it: its speech is the quote
+        _indirect(sentence.text, sentence.start, index, people, add)
+    return sorted(statements, key=lambda s: s.start)
+
+
+def _indirect(sentence: str, offset: int, index: int, people: _People, add) -> None:
+    body = sentence.rstrip()
+    match = ACCORDING_FIRST_RE.match(body)
+    if match:
+        add(offset + match.start("content"), offset + match.end("content"),
+            people.resolve(match.group("speaker"), index), "according to", False, index)  # fmt: skip
+        return
+    match = ACCORDING_LAST_RE.match(body)
+    if match:
+        add(offset + match.start("content"), offset + match.end("content"),
+            people.resolve(match.group("speaker"), index), "according to", False, index)  # fmt: skip
+        return
+    match = SPEAKER_LAST_RE.match(body)
+    if match and not SUBJECT_FIRST_RE.match(match.group("content")) and not SUBORDINATE_RE.match(body):
+        raw = match.group("speaker") or match.group("speaker2")
+        add(offset + match.start("content"), offset + match.end("content"),
+            people.resolve(raw, index), match.group("verb") or match.group("verb2"), False, index)  # fmt: skip
+        return
+    match = SUBJECT_FIRST_RE.match(body)
+    if match:
+        speaker = people.resolve(match.group("speaker"), index)
+        span = _content_after_verb(match.group("rest"), offset + match.start("rest"), match.group("verb"))
+        if span and add(span[0], span[1], speaker, match.group("verb"), False, index):
+            return
+    # 'Mishustin congratulated China ..., saying that ...': the sentence's subject says it.
+    match = SAYING_RE.search(body)
+    if match:
+        subject = re.match(rf"^(?:[^,]{{0,80}},\s+)?{SPEAKER}\b", body)
+        if subject:
+            add(offset + match.start("content"), offset + match.end("content"),
+                people.resolve(subject.group("speaker"), index), match.group("cue"), False, index)  # fmt: skip
