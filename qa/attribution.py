@@ -114,9 +114,14 @@ class Statement:
     speaker: str  # the fullest name the article gives
     cue: str  # the reporting verb, or "quote" for a quote continuing the previous one
     direct: bool  # a direct quote
+    context_start: int = 0  # the whole sentence(s) the statement is in, attribution included
+    context_end: int = 0
 
     def text_in(self, text: str) -> str:
         return text[self.start : self.end]
+
+    def context_in(self, text: str) -> str:
+        return text[self.context_start : self.context_end].strip()
 
 
 class _People:
@@ -281,7 +286,15 @@ def find_statements(text: str) -> list[Statement]:
         if any(sentence.start <= s < sentence.end for s, _ in quotes):
             continue  # a sentence with a quote in it: its speech is the quote
         _indirect(sentence.text, sentence.start, index, people, add)
-    return sorted(statements, key=lambda s: s.start)
+    return sorted((_with_context(s, sentences) for s in statements), key=lambda s: s.start)
+
+
+def _with_context(statement: Statement, sentences: list) -> Statement:
+    first = next((s for s in sentences if s.end > statement.start), None)
+    last = next((s for s in reversed(sentences) if s.start < statement.end), None)
+    start = min(first.start if first else statement.start, statement.start)
+    end = max(last.end if last else statement.end, statement.end)
+    return Statement(statement.start, statement.end, statement.speaker, statement.cue, statement.direct, start, end)
 
 
 def _indirect(sentence: str, offset: int, index: int, people: _People, add) -> None:
@@ -315,3 +328,27 @@ def _indirect(sentence: str, offset: int, index: int, people: _People, add) -> N
         if subject:
             add(offset + match.start("content"), offset + match.end("content"),
                 people.resolve(subject.group("speaker"), index), match.group("cue"), False, index)  # fmt: skip
+
+
+def statements_in_chunks(chunks: list[tuple[str, str]]) -> list[tuple[str, Statement, str, str]]:
+    """(chunk_id, statement, its words, its sentence) for one article given as its (chunk_id, text) chunks in order.
+
+    Chunks overlap by a paragraph: the article is put back together (each paragraph once) so a
+    "he said" sees the paragraphs before it, and each statement goes to the chunk it starts in.
+    """
+    paragraphs: list[tuple[str, str]] = []  # (paragraph, chunk_id of its first chunk)
+    for chunk_id, text in chunks:
+        pieces = text.split("\n\n")
+        if paragraphs and pieces and pieces[0] == paragraphs[-1][0]:
+            pieces = pieces[1:]
+        paragraphs += [(piece, chunk_id) for piece in pieces]
+    text = "\n\n".join(piece for piece, _ in paragraphs)
+    starts, offset = [], 0
+    for piece, _ in paragraphs:
+        starts.append(offset)
+        offset += len(piece) + 2
+    found = []
+    for statement in find_statements(text):
+        index = max(i for i, start in enumerate(starts) if start <= statement.start)
+        found.append((paragraphs[index][1], statement, statement.text_in(text), statement.context_in(text)))
+    return found

@@ -24,6 +24,7 @@ from qa.query import analyze
 from qa.rerank import load_reranker
 from qa.retrieval import NewsRetriever, merge_neighbours
 from qa.schema import Answer, SearchHit
+from qa.speech import Route, answer_said, route
 from qa.store import Store, get_store
 
 MAX_QUESTION_CHARS = 2000
@@ -167,6 +168,18 @@ def stream_answer(
             resolved = resolve_with_model(question, history, model)
         except Exception as err:
             logger.warning("follow-up rewrite by %s failed: %s", backend.label, _reason(err))
+    # "What did X say about Y?": X's attributed statements, with no LLM needed (qa/speech.py).
+    plan = route(resolved.question) if model is None else Route("ordinary")
+    if plan.kind == "said":
+        store.refresh()
+        result = answer_said(plan, store, since=since, until=until, as_of=as_of)
+        result.note = note
+        result.question = resolved.question if resolved.rewritten else ""
+        result.timings_ms = {"retrieve": 0.0, "answer": round((time.perf_counter() - started) * 1000, 1)}
+        if result.found:
+            yield result.answer
+        yield result
+        return
     documents = retriever.invoke(resolved.search_query)
     retrieved = time.perf_counter()
 

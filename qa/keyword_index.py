@@ -19,7 +19,7 @@ import Stemmer
 from qa.acronyms import choose, phrases_in
 from qa.text import STOPWORDS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
@@ -36,6 +36,19 @@ CREATE TABLE IF NOT EXISTS phrases (
     weight INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS phrases_initials ON phrases(initials);
+CREATE TABLE IF NOT EXISTS statements (
+    chunk_rowid INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    speaker TEXT NOT NULL,
+    cue TEXT NOT NULL,
+    direct INTEGER NOT NULL,
+    words TEXT NOT NULL,
+    context TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    date_int INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS statements_chunk ON statements(chunk_rowid);
+CREATE INDEX IF NOT EXISTS statements_article ON statements(article_id);
 CREATE INDEX IF NOT EXISTS phrases_chunk ON phrases(chunk_rowid);
 """
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -63,7 +76,10 @@ class KeywordIndex:
         db = self._connect()
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             # An index from another version: drop it; `sync` rebuilds it from Chroma.
-            db.executescript("DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS phrases;")
+            db.executescript(
+                "DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS phrases; "
+                "DROP TABLE IF EXISTS statements;"
+            )
             db.executescript(SCHEMA)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -96,20 +112,56 @@ class KeywordIndex:
                     db.execute("DELETE FROM fts WHERE rowid = ?", found)
                     db.execute("DELETE FROM chunks WHERE rowid = ?", found)
                     db.execute("DELETE FROM phrases WHERE chunk_rowid = ?", found)
+                    db.execute("DELETE FROM statements WHERE chunk_rowid = ?", found)
+            rowids: dict[str, int] = {}
             for chunk_id, article_id, date_int, title, body in add:
                 cursor = db.execute(
                     "INSERT INTO chunks (chunk_id, article_id, date_int) VALUES (?, ?, ?)",
                     (chunk_id, article_id, int(date_int or 0)),
                 )
+                rowids[chunk_id] = cursor.lastrowid
                 db.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (cursor.lastrowid, title, body))
                 db.executemany(
                     "INSERT INTO phrases (chunk_rowid, initials, phrase, weight) VALUES (?, ?, ?, ?)",
                     [(cursor.lastrowid, *found) for found in phrases_in(body)],
                 )
+            db.executemany(
+                "INSERT INTO statements (chunk_rowid, article_id, speaker, cue, direct, words, context, position, "
+                "date_int) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(rowids[row[0]], *row[1:]) for row in _statement_rows(add)],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def statements_by(self, name: str, *, until: int | None = None) -> list[dict]:
+        """Every stored statement whose speaker's name holds `name`'s words ("Mishustin" finds
+        "Mikhail Mishustin"), with its chunk id, oldest first."""
+        parts = [part for part in name.split() if part]
+        if not parts:
+            return []
+        sql = (
+            "SELECT c.chunk_id, s.article_id, s.speaker, s.cue, s.direct, s.words, s.context, s.position, s.date_int "
+            "FROM statements s JOIN chunks c ON c.rowid = s.chunk_rowid WHERE "
+            + " AND ".join("(' ' || s.speaker || ' ') LIKE ?" for _ in parts)
+        )
+        params: list = [f"% {part} %" for part in parts]
+        if until is not None:
+            sql += " AND s.date_int <= ?"
+            params.append(until)
+        sql += " ORDER BY s.date_int, s.article_id, s.position"
+        keys = ("chunk_id", "article_id", "speaker", "cue", "direct", "words", "context", "position", "date_int")
+        return [dict(zip(keys, row, strict=True)) for row in self._connect().execute(sql, params)]
+
+    def speakers_in(self, article_id: str) -> list[str]:
+        """The people quoted in an article, most statements first."""
+        rows = self._connect().execute(
+            "SELECT speaker FROM statements WHERE article_id = ? "
+            "GROUP BY speaker ORDER BY count(*) DESC, min(position)",
+            (article_id,),
+        )
+        return [row[0] for row in rows]
 
     def rarity(self, text: str) -> float:
         """How rare the rarest word of `text` is among the stored chunks: 1.0 unseen, near 0 everywhere.
@@ -218,3 +270,26 @@ class KeywordIndex:
         return [
             row[0] for row in self._connect().execute("SELECT chunk_id FROM chunks WHERE article_id = ?", (article_id,))
         ]
+
+
+def _statement_rows(add: list[tuple[str, str, int, str, str]]) -> list[tuple]:
+    """Statement rows (chunk_id, article_id, speaker, cue, direct, words, position, date_int) for the
+    articles in `add`, each of which comes whole (every chunk of its version)."""
+    from qa.attribution import statements_in_chunks
+    from qa.store import article_of
+
+    by_article: dict[str, list[tuple[int, str, str, int]]] = {}
+    for chunk_id, article_id, date_int, _title, body in add:
+        suffix = chunk_id.rsplit("-", 1)[-1]
+        index = int(suffix) if suffix.isdigit() else 0
+        chunk = (index, chunk_id, body, int(date_int or 0))
+        by_article.setdefault(article_id or article_of(chunk_id), []).append(chunk)
+    rows = []
+    for article_id, chunks in by_article.items():
+        chunks.sort()
+        date_int = chunks[0][3]
+        found = statements_in_chunks([(chunk_id, body) for _, chunk_id, body, _ in chunks])
+        for position, (chunk_id, statement, words, context) in enumerate(found):
+            speech = (statement.speaker, statement.cue, int(statement.direct), words, context)
+            rows.append((chunk_id, article_id, *speech, position, date_int))
+    return rows
