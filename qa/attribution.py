@@ -28,7 +28,8 @@ VERBS = (
     "urged|urges|asked|asks|emphasized|emphasised|stated|states|replied|recalled|predicted|"
     "promised|vowed|pledged|reiterated|acknowledged|admitted|confirmed|denied|declared|suggested|"
     "cautioned|continued|concluded|countered|maintained|testified|posted|conceded|observed|"
-    "pointed out|called on|called for|expressed|told reporters"
+    "pointed out|called on|called for|expressed|told reporters|reported|ruled|asserted|recounted|"
+    "revealed|disclosed|estimated|described|added in a statement"
 )
 VERB = rf"(?:{VERBS})"
 TITLES = (
@@ -36,13 +37,18 @@ TITLES = (
     "rep\\.|representative|governor|gov\\.|mayor|secretary|secretary of state|spokesperson|spokesman|"
     "spokeswoman|chairman|chairwoman|chair|chief executive|ceo|director|general|king|queen|prince|"
     "pope|judge|justice|attorney general|ambassador|leader|speaker|commissioner|coach|manager|"
-    "professor|dr\\.|mr\\.|mrs\\.|ms\\.|chief|head|founder|economist|analyst|official|officer"
+    "professor|dr\\.|mr\\.|mrs\\.|ms\\.|chief|head|founder|economist|analyst|official|officer|sec\\.|"
+    "lt\\.|col\\.|gen\\.|maj\\.|sgt\\.|capt\\.|supt\\.|gov\\.|commander|president-elect|whip"
 )
 TITLE = rf"(?i:{TITLES})"  # titles in any case ("Premier", "prime minister"); names stay capitalised
 # A name: capitalised words (with initials, particles and hyphens), e.g. "Li Qiang", "Jean-Luc
 # Mélenchon", "Kevin McCarthy", "Martin Luther King Jr.".
-NAME_WORD = r"(?:[A-Z][\w'’\-]*\.?|(?:de|van|von|der|bin|al|da|di|la|le)(?=\s+[A-Z]))"
+NAME_WORD = r"(?:[A-Z]\.|Jr\.|Sr\.|St\.|[A-Z][\w'’\-]*|(?:de|van|von|der|bin|al|da|di|la|le)(?=\s+[A-Z]))"
 NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,4}}"
+# A speaker may carry an appositive or a place: "Rahm Emanuel, the U.S. ambassador to Japan, said",
+# "Dick Durbin of Illinois told", "Pelosi has previously argued".
+APPOSITIVE = r"(?:\s+of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?(?:,\s+(?:who\s+|a\s+|an\s+|the\s+)[^,;“\"]{2,120},)?"
+AUXILIARY = r"(?:\s+(?:has|have|had|also|further|later|previously|then|again|once|repeatedly|\w+ly)){0,3}"
 PRONOUN = r"(?:he|she|He|She)"
 DESCRIPTION = rf"(?:the|The)\s+(?:[a-z\-]+\s+|[A-Z][a-z]+\s+){{0,3}}{TITLE}"
 # A role in lower case may stand before a name: "grower Lena Moss", "analyst Mei Tan".
@@ -54,25 +60,35 @@ CLOSE_QUOTE = '”"'
 QUOTE_RE = re.compile(r"[“\"]([^“”\"]{2,}?)[”\"]")
 # After a closing quote: ', Smith said' / ', said Smith' / ', he told CNN'.
 AFTER_QUOTE_RE = re.compile(
-    rf"^\s*,?\s*(?:{SPEAKER}\s+(?P<verb>{VERB})\b|(?P<verb2>said|says|added|asked|wrote)\s+(?P<speaker2>"
+    rf"^\s*,?\s*(?:{SPEAKER}(?:,\s+[^,;“\"]{{2,120}}?,)?{AUXILIARY}\s+(?P<verb>{VERB})\b|"
+    rf"(?P<verb2>said|says|added|asked|wrote)\s+(?P<speaker2>"
     rf"{DESCRIPTION}|{ROLE}(?:{TITLE}\s+)?{NAME}))"
 )
 # Before an opening quote: 'Smith said: ' / 'Smith told CNN, '.
-BEFORE_QUOTE_RE = re.compile(rf"(?:^|[.!?]\s+|,\s+)?{SPEAKER}\s+(?P<verb>{VERB})\b[^.“\"]{{0,60}}[:,]\s*$")
+BEFORE_QUOTE_RE = re.compile(
+    rf"(?:^|[.!?]\s+|,\s+)?{SPEAKER}{APPOSITIVE}{AUXILIARY}\s+(?P<verb>{VERB})\b(?:[^.“\"]{{0,60}}[:,]|\s+that)?\s*$"
+)
 # Indirect speech with the speaker first: 'Smith said (that) ...', 'Noting ..., Li said ...'.
 SUBJECT_FIRST_RE = re.compile(
-    rf"^(?:(?:[^,“\"]{{3,200}},\s+))?{SPEAKER}\s+(?:also\s+|further\s+|later\s+|previously\s+)?"
+    rf"^(?:(?:[^,“\"]{{3,200}},\s+))?(?:[^,.;:“\"\s]+\s+){{0,5}}?{SPEAKER}{APPOSITIVE}{AUXILIARY}\s+"
     rf"(?P<verb>{VERB})\b(?P<rest>.*)$",
     re.DOTALL,
+)
+# What may follow a closing "X said": when, where, to whom; never a clause of its own.
+ADJUNCT = (
+    r"(?:\s+(?:on|in|at|during|to|from|via|after|before|last|this|earlier|late|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday|CNN|reporters|journalists)\b[^,.;]{0,50})?"
 )
 # Indirect speech with the speaker last: '..., Smith said.' / '..., he said on Monday.'
 SPEAKER_LAST_RE = re.compile(
     rf"^(?P<content>.{{12,}}?),\s+(?:{SPEAKER}\s+(?P<verb>{VERB})|(?P<verb2>said|says)\s+(?P<speaker2>"
-    rf"{DESCRIPTION}|(?:{TITLE}\s+)?{NAME}))\b[^,.;]{{0,60}}[.!?]?$",
+    rf"{DESCRIPTION}|(?:{TITLE}\s+)?{NAME}))\b{ADJUNCT}[.!?]?$",
     re.DOTALL,
 )
 ACCORDING_FIRST_RE = re.compile(rf"^According to\s+{SPEAKER}\s*,\s*(?P<content>.+)$", re.DOTALL)
-ACCORDING_LAST_RE = re.compile(rf"^(?P<content>.{{12,}}?),?\s+according to\s+{SPEAKER}\s*[.!?]?$", re.DOTALL)
+ACCORDING_LAST_RE = re.compile(
+    rf"^(?P<content>.{{12,}}?),?\s+according to\s+{SPEAKER}(?:,\s+[^.]{{0,120}})?\s*[.!?]?$", re.DOTALL
+)
 SAYING_RE = re.compile(r",\s+(?P<cue>saying|adding|noting|warning|arguing|stressing)\s+(?:that\s+)?(?P<content>.+)$")
 # What may sit between a verb and its content: the person told ('told CNN', 'told reporters'),
 # a time or place ('on Monday', 'in a statement'), then 'that'.
@@ -81,7 +97,11 @@ TOLD_OBJECT_RE = re.compile(
     r"the\s+\w+(?:\s+[A-Z]\w+)*|an?\s+\w+)\s+"
 )
 CIRCUMSTANCE_RE = re.compile(
-    r"^(?:on|in|at|during|earlier|late|last|this|after|before)\b[^,]{0,50}?(?:,\s*|\s+(?=that\s))"
+    r"^(?:(?:on|in|at|during|earlier|late|last|this|after|before)\b[^,]{0,50}?(?:,\s*|\s+(?=that\s))|"
+    r"(?:in|on|via|through)\s+(?:a|an|his|her|their|its|the)\s+(?:\w+\s+){0,2}?(?:tweet|statement|interview|"
+    r"letter|post|email|speech|video|news conference|press conference|press release|memo|filing|blog post)"
+    r"(?:\s+on\s+\w+)?,?\s+|"
+    r"(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?,?\s+)"
 )
 THAT_RE = re.compile(r"^that\s+")
 # "When the caseworker called, Gloria said ...": a clause before the speaker is not what was said.
@@ -100,7 +120,10 @@ NOT_NAMES = frozenset(
     Those There Here They We I You He She His Her Its Their Our My Your Some Many Most More Other Such
     However Meanwhile Still Yet Also Then Now Today Yesterday Tomorrow Monday Tuesday Wednesday Thursday
     Friday Saturday Sunday January February March April May June July August September October November
-    December CNN Reuters AP AFP Read Watch Related""".split()
+    December CNN Reuters AP AFP Read Watch Related Although Though Because Since Once Until Unless Whether
+    Asked Later Earlier Last Next Despite Following During Instead Indeed Even Only Just Both Either Neither
+    Each Every All Any No Not Never Perhaps Maybe According Recently Previously Speaking Writing Americans
+    Democrats Republicans Officials Experts Analysts Critics Residents Members Students Proponents""".split()
 )
 # What stands before a name and is not part of it: "Russian Prime Minister", "Finance Minister",
 # "grower", "Former President".
@@ -177,7 +200,7 @@ class _People:
         speaker = " ".join(speaker.split())
         lowered = speaker.lower()
         if lowered in ("he", "she"):
-            if self.last_speaker and index - self.last_speaker_sentence <= 4:
+            if self.last_speaker and index - self.last_speaker_sentence <= 6:
                 return self.last_speaker
             if self.last_named and index - self.last_named_sentence <= 1:
                 return self.last_named
@@ -189,7 +212,8 @@ class _People:
                 if title in self.by_title:
                     return self.by_title[title]
             return None
-        name = self.clean(TITLE_WORD_RE.sub("", speaker))
+        inner = re.search(rf".*\b{TITLE}\s+(?={NAME_WORD})", speaker)
+        name = self.clean(TITLE_WORD_RE.sub("", speaker[inner.end() :] if inner else speaker))
         if not name or GENERIC_SPEAKERS.match(name) or not _looks_like_a_name(name):
             return None
         title = speaker[: len(speaker) - len(name)].strip().lower()
@@ -217,6 +241,14 @@ def _looks_like_a_name(name: str) -> bool:
     return bool(first) and first[0].isupper() and first not in NOT_NAMES and not GENERIC_SPEAKERS.match(name)
 
 
+# "GM reported a sharp drop", "announced plans", "posted a video": a noun, not something said.
+NOUN_TAKING_VERBS = frozenset(
+    "reported announced declared posted denied revealed disclosed described estimated confirmed acknowledged "
+    "admitted asked".split()
+)
+CLAUSE_START_RE = re.compile(r"^(?:that\b|it\b|he\b|she\b|they\b|we\b|I\b|there\b|this\b|[A-Z])")
+
+
 def _content_after_verb(rest: str, offset: int, verb: str) -> tuple[int, int] | None:
     """The reported words after a verb: past 'told CNN on Monday that', up to the sentence's end."""
     start = len(rest) - len(rest.lstrip())
@@ -228,6 +260,8 @@ def _content_after_verb(rest: str, offset: int, verb: str) -> tuple[int, int] | 
     if rest[start:].startswith((":", ",")):
         start += 1
         start += len(rest[start:]) - len(rest[start:].lstrip())
+    if verb in NOUN_TAKING_VERBS and not CLAUSE_START_RE.match(rest[start:]):
+        return None
     that = THAT_RE.match(rest[start:])
     start += that.end() if that else 0
     body = rest[start:].rstrip().rstrip(" .!?")
@@ -255,11 +289,12 @@ def find_statements(text: str) -> list[Statement]:
         return True
 
     sentences = split_sentences(text)
-    quotes = [(m.start(1), m.end(1)) for m in QUOTE_RE.finditer(text)]
+    quotes = _quotes(text)
     previous_quote_speaker: tuple[str, int] | None = None  # speaker and the paragraph of their last quote
     for index, sentence in enumerate(sentences):
         people.note_mentions(sentence.text, index)
         paragraph = text.count("\n\n", 0, sentence.start)
+        quoted_here = False
         # Direct quotes that open in this sentence.
         for q_start, q_end in quotes:
             if not (sentence.start <= q_start - 1 < sentence.end):
@@ -277,16 +312,52 @@ def find_statements(text: str) -> list[Statement]:
                     speaker, cue = people.resolve(match.group("speaker"), index), match.group("verb")
                 elif (
                     previous_quote_speaker
-                    and paragraph - previous_quote_speaker[1] <= 1
-                    and text[max(0, q_start - 3) : q_start - 1].strip() in ("", "\n")
+                    and (
+                        paragraph == previous_quote_speaker[1]  # “A,” she said. “B.”
+                        or (
+                            paragraph == previous_quote_speaker[1] + 1
+                            and text[max(0, q_start - 3) : q_start - 1] == "\n\n"
+                        )
+                    )
                 ):
-                    speaker, cue = previous_quote_speaker[0], "quote"  # a quote paragraph carrying on
+                    speaker, cue = previous_quote_speaker[0], "quote"  # the same speaker carrying on
+            if _embedded(text, q_start, q_end) and not (match and cue != "quote"):
+                continue  # a few quoted words inside a sentence: the sentence is indirect speech
             if add(q_start, q_end, speaker, cue, True, index):
                 previous_quote_speaker = (speaker, text.count("\n\n", 0, q_end))
-        if any(sentence.start <= s < sentence.end for s, _ in quotes):
-            continue  # a sentence with a quote in it: its speech is the quote
+                quoted_here = True
+        if quoted_here:
+            continue  # a sentence with an attributed quote in it: its speech is the quote
         _indirect(sentence.text, sentence.start, index, people, add)
     return sorted((_with_context(s, sentences) for s in statements), key=lambda s: s.start)
+
+
+def _quotes(text: str) -> list[tuple[int, int]]:
+    """The [start, end) of every quotation's words. Marks pair up within a paragraph; straight marks
+    alternate open and close. A quote left open at a paragraph's end runs to it: news opens each
+    paragraph of a long quote and closes only the last."""
+    spans = []
+    offset = 0
+    for paragraph in text.split("\n\n"):
+        opened = None
+        for position, char in enumerate(paragraph):
+            if char == "“" or (char == '"' and opened is None):
+                if opened is None:
+                    opened = position
+            elif char in '”"' and opened is not None:
+                if position - opened > 2:
+                    spans.append((offset + opened + 1, offset + position))
+                opened = None
+        if opened is not None and len(paragraph) - opened > 20:
+            spans.append((offset + opened + 1, offset + len(paragraph)))
+        offset += len(paragraph) + 2
+    return spans
+
+
+def _embedded(text: str, start: int, end: int) -> bool:
+    """A few quoted words in the middle of a sentence ('he\'s "a little skeptical" of'), not a quotation."""
+    before = text[max(0, start - 3) : start - 1]
+    return len(text[start:end].split()) <= 5 and bool(re.search(r"[\w,]\s?$", before)) and not before.endswith(": ")
 
 
 def _with_context(statement: Statement, sentences: list) -> Statement:
@@ -310,7 +381,7 @@ def _indirect(sentence: str, offset: int, index: int, people: _People, add) -> N
             people.resolve(match.group("speaker"), index), "according to", False, index)  # fmt: skip
         return
     match = SPEAKER_LAST_RE.match(body)
-    if match and not SUBJECT_FIRST_RE.match(match.group("content")) and not SUBORDINATE_RE.match(body):
+    if match and not SUBJECT_FIRST_RE.match(match.group("content")):
         raw = match.group("speaker") or match.group("speaker2")
         add(offset + match.start("content"), offset + match.end("content"),
             people.resolve(raw, index), match.group("verb") or match.group("verb2"), False, index)  # fmt: skip

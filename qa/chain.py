@@ -23,9 +23,12 @@ from qa.llm import BackendError, BackendSpec, chat_model, parse_backend
 from qa.query import analyze
 from qa.rerank import load_reranker
 from qa.retrieval import NewsRetriever, merge_neighbours
+from qa.routing import Route, route
 from qa.schema import Answer, SearchHit
-from qa.speech import Route, answer_said, route
+from qa.speech import answer_said
 from qa.store import Store, get_store
+from qa.summary import article_chunks, summarize
+from qa.timeline import answer_timeline
 
 MAX_QUESTION_CHARS = 2000
 logger = logging.getLogger(__name__)
@@ -168,11 +171,24 @@ def stream_answer(
             resolved = resolve_with_model(question, history, model)
         except Exception as err:
             logger.warning("follow-up rewrite by %s failed: %s", backend.label, _reason(err))
-    # "What did X say about Y?": X's attributed statements, with no LLM needed (qa/speech.py).
+    # What X said, timelines and summaries have paths of their own, with no LLM needed.
     plan = route(resolved.question) if model is None else Route("ordinary")
-    if plan.kind == "said":
+    if plan.kind != "ordinary":
         store.refresh()
-        result = answer_said(plan, store, since=since, until=until, as_of=as_of)
+        if plan.kind == "said":
+            result = answer_said(plan, store, since=since, until=until, as_of=as_of)
+        elif plan.kind == "timeline":
+            wide = make_retriever(store, settings, k=12, since=since, until=until, as_of=as_of, sources=sources)
+            result = answer_timeline(plan.topic, wide.invoke(plan.topic), store.keyword_index, since=plan.since)
+        else:
+            earlier = user_questions(history)
+            topic = plan.topic or (earlier[-1] if earlier else "")
+            if not topic:
+                result = Answer(answer=WHICH_ARTICLE, found=False)
+            else:
+                found = retriever.invoke(topic)
+                article_id = str(found[0].metadata.get("article_id", "")) if found else ""
+                result = summarize(article_chunks(store, article_id)) if article_id else Answer(NOT_FOUND, False)
         result.note = note
         result.question = resolved.question if resolved.rewritten else ""
         result.timings_ms = {"retrieve": 0.0, "answer": round((time.perf_counter() - started) * 1000, 1)}
@@ -209,6 +225,20 @@ def stream_answer(
         "answer": round((time.perf_counter() - retrieved) * 1000, 1),
     }
     yield result
+
+
+WHICH_ARTICLE = "Which article? Ask, for example, “Summarize the article about the Bishkek meeting”."
+NOT_FOUND = "The articles don't say."
+
+
+def summarize_article(article_id: str, *, settings: Settings | None = None, store: Store | None = None) -> Answer:
+    """The summary of one stored article (the Summarize button, /summarize)."""
+    settings = settings or get_settings()
+    store = store or get_store(settings)
+    chunks = article_chunks(store, str(article_id or "").strip())
+    if not chunks:
+        raise QuestionError(f"No article with id {article_id!r} is stored.")
+    return summarize(chunks)
 
 
 def answer(question: str, **options) -> Answer:

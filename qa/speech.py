@@ -1,81 +1,20 @@
-"""The questions news readers ask most, answered from what the articles attribute, with no LLM:
-
-- "What did X say about Y?" (and "What was X's position on Y", "How did X describe Y", "Did X
-  mention Y"): X's statements, found at ingest (qa/attribution.py), ranked by Y, each quoted with
-  its speaker, date and [n]. When X said nothing about Y, or is not in the articles, it says so.
-
-`route` tells these questions from ordinary ones; an ordinary question returns None here and takes
-the usual retrieval path.
+""" "What did X say about Y?" (and "What was X's position on Y", "How did X describe Y", "Did X
+mention Y"), answered with no LLM: X's statements, found at ingest (qa/attribution.py), ranked by
+Y, each quoted verbatim with its speaker, date and [n]. When X said nothing about Y, or is not in
+the articles at all, it says so.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from langchain_core.documents import Document
 
 from qa.acronyms import find_acronyms
-from qa.attribution import NOT_NAMES, TITLE_WORD_RE
+from qa.routing import Route
 from qa.schema import Answer, Source
 from qa.store import Store
 from qa.text import content_stems
 
 MAX_STATEMENTS = 4
-
-_WHO = r"(?P<who>[A-Z][\w.'’\- ]{1,60}?)"
-_TOPIC = r"(?P<topic>.+?)"
-SAID_PATTERNS = [
-    re.compile(
-        rf"^(?:what|how)\s+(?:did|does|has|have|do)\s+{_WHO}\s+(?:say|said|tell|told|think|comment|"
-        rf"announce|announced|claim|claimed|argue|argued|state|stated|write|wrote)"
-        rf"(?:\s+(?:about|on|regarding|of|concerning|in)\s+{_TOPIC})?\s*\??$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        rf"^what\s+(?:was|is|were|are|has\s+been)\s+{_WHO}(?:'s|’s)\s+(?:position|view|views|stance|opinion|"
-        rf"take|comments?|remarks?|statements?|message)\s+(?:on|about|regarding|of|towards?)\s+{_TOPIC}\s*\??$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        rf"^how\s+(?:did|does|has)\s+{_WHO}\s+(?:describe|described|characteri[sz]e|call|see|view)\s+{_TOPIC}\s*\??$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        rf"^(?:did|has|does)\s+{_WHO}\s+(?:mention|mentioned|say\s+anything\s+about|talk\s+about|comment\s+on|"
-        rf"speak\s+about|discuss|address)\s+{_TOPIC}\s*\??$",
-        re.IGNORECASE,
-    ),
-]
-
-
-@dataclass(frozen=True)
-class Route:
-    kind: str  # "said" | "ordinary"
-    who: str = ""
-    topic: str = ""
-
-
-def route(question: str) -> Route:
-    """Which path a question takes. Only a named person's words go down the "said" path: "What did
-    the report say about inflation?" stays an ordinary question."""
-    text = " ".join(question.split()).strip()
-    for pattern in SAID_PATTERNS:
-        match = pattern.match(text)
-        if match:
-            who = speaker_name(match.group("who"))
-            if who:
-                return Route("said", who=who, topic=(match.group("topic") or "").strip(" ?.!"))
-    return Route("ordinary")
-
-
-def speaker_name(phrase: str) -> str:
-    """The name in "Russian Prime Minister Mikhail Mishustin" / "Mishustin"; "" for "the report"."""
-    words = TITLE_WORD_RE.sub("", phrase.strip()).split()
-    while words and (words[0] in NOT_NAMES or not words[0][:1].isupper()):
-        words = words[1:]
-    name = " ".join(w for w in words if w[:1].isupper())
-    return name.strip(" .,'’")
 
 
 def _topic_stems(store: Store, topic: str) -> set[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from ingest.pipeline import ingest_paths
 from qa.chain import answer
-from qa.speech import route
+from qa.routing import route
 
 SUMMIT = (Path(__file__).parent / "data" / "speech" / "summit.md").read_text(encoding="utf-8")
 
