@@ -37,23 +37,28 @@ TITLES = (
     "rep\\.|representative|governor|gov\\.|mayor|secretary|secretary of state|spokesperson|spokesman|"
     "spokeswoman|chairman|chairwoman|chair|chief executive|ceo|director|general|king|queen|prince|"
     "pope|judge|justice|attorney general|ambassador|leader|speaker|commissioner|coach|manager|"
-    "professor|dr\\.|mr\\.|mrs\\.|ms\\.|chief|head|founder|economist|analyst|official|officer|sec\\.|"
+    "professor|prof\\.|dr\\.|mr\\.|mrs\\.|ms\\.|chief|head|founder|economist|analyst|official|officer|sec\\.|"
     "lt\\.|col\\.|gen\\.|maj\\.|sgt\\.|capt\\.|supt\\.|gov\\.|commander|president-elect|whip"
 )
 TITLE = rf"(?i:{TITLES})"  # titles in any case ("Premier", "prime minister"); names stay capitalised
 # A name: capitalised words (with initials, particles and hyphens), e.g. "Li Qiang", "Jean-Luc
 # Mélenchon", "Kevin McCarthy", "Martin Luther King Jr.".
-NAME_WORD = r"(?:[A-Z]\.|Jr\.|Sr\.|St\.|[A-Z][\w'’\-]*|(?:de|van|von|der|bin|al|da|di|la|le)(?=\s+[A-Z]))"
+NAME_WORD = (
+    r"(?:(?:[A-Z]\.){2,}|[A-Z]\.|Jr\.|Sr\.|St\.|[A-Z][\w'’\-]*|(?:de|van|von|der|bin|al|da|di|la|le)(?=\s+[A-Z]))"
+)
 NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,4}}"
 # A speaker may carry an appositive or a place: "Rahm Emanuel, the U.S. ambassador to Japan, said",
 # "Dick Durbin of Illinois told", "Pelosi has previously argued".
-APPOSITIVE = r"(?:\s+of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?(?:,\s+(?:who\s+|a\s+|an\s+|the\s+)[^,;“\"]{2,120},)?"
+APPOSITIVE = r"(?:\s+of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?(?:,\s+[^;“\"]{2,150}?,)?"
 AUXILIARY = r"(?:\s+(?:has|have|had|also|further|later|previously|then|again|once|repeatedly|\w+ly)){0,3}"
 PRONOUN = r"(?:he|she|He|She)"
 DESCRIPTION = rf"(?:the|The)\s+(?:[a-z\-]+\s+|[A-Z][a-z]+\s+){{0,3}}{TITLE}"
 # A role in lower case may stand before a name: "grower Lena Moss", "analyst Mei Tan".
-ROLE = r"(?:[a-z][a-z\-]+\s+){0,2}"
-SPEAKER = rf"(?P<speaker>{PRONOUN}|{DESCRIPTION}|{ROLE}(?:{TITLE}\s+)?{NAME})"
+ROLE = r"(?:[a-z][a-z\-]+\s+){0,3}"
+# ... and an organisation or a long title before that: "Red Sox Chief Baseball Officer Chaim Bloom",
+# "Greens parliamentary group spokeswoman Britta Haßelmann".
+AFFILIATION = r"(?:[A-Z][\w\-]*\s+){0,4}?"
+SPEAKER = rf"(?P<speaker>{PRONOUN}|{DESCRIPTION}|{AFFILIATION}{ROLE}(?:{TITLE}\s+)?{NAME})"
 OPEN_QUOTE = '“"'
 CLOSE_QUOTE = '”"'
 
@@ -62,15 +67,15 @@ QUOTE_RE = re.compile(r"[“\"]([^“”\"]{2,}?)[”\"]")
 AFTER_QUOTE_RE = re.compile(
     rf"^\s*,?\s*(?:{SPEAKER}(?:,\s+[^,;“\"]{{2,120}}?,)?{AUXILIARY}\s+(?P<verb>{VERB})\b|"
     rf"(?P<verb2>said|says|added|asked|wrote)\s+(?P<speaker2>"
-    rf"{DESCRIPTION}|{ROLE}(?:{TITLE}\s+)?{NAME}))"
+    rf"{DESCRIPTION}|(?:[A-Z][\w\-]*\s+)?{ROLE}(?:{TITLE}\s+)?{NAME}))"
 )
 # Before an opening quote: 'Smith said: ' / 'Smith told CNN, '.
 BEFORE_QUOTE_RE = re.compile(
-    rf"(?:^|[.!?]\s+|,\s+)?{SPEAKER}{APPOSITIVE}{AUXILIARY}\s+(?P<verb>{VERB})\b(?:[^.“\"]{{0,60}}[:,]|\s+that)?\s*$"
+    rf"(?:^|[.!?]\s+|,\s+)?{SPEAKER}{APPOSITIVE},?{AUXILIARY}\s+(?P<verb>{VERB})\b(?:[^.“\"]{{0,60}}[:,]|\s+that)?\s*$"
 )
 # Indirect speech with the speaker first: 'Smith said (that) ...', 'Noting ..., Li said ...'.
 SUBJECT_FIRST_RE = re.compile(
-    rf"^(?:(?:[^,“\"]{{3,200}},\s+))?(?:[^,.;:“\"\s]+\s+){{0,5}}?{SPEAKER}{APPOSITIVE}{AUXILIARY}\s+"
+    rf"^(?:[^“\"]{{3,300}}?,\s+)??(?:[^,.;:“\"\s]+\s+){{0,5}}?{SPEAKER}{APPOSITIVE},?{AUXILIARY}\s+"
     rf"(?P<verb>{VERB})\b(?P<rest>.*)$",
     re.DOTALL,
 )
@@ -81,14 +86,29 @@ ADJUNCT = (
 )
 # Indirect speech with the speaker last: '..., Smith said.' / '..., he said on Monday.'
 SPEAKER_LAST_RE = re.compile(
-    rf"^(?P<content>.{{12,}}?),\s+(?:{SPEAKER}\s+(?P<verb>{VERB})|(?P<verb2>said|says)\s+(?P<speaker2>"
-    rf"{DESCRIPTION}|(?:{TITLE}\s+)?{NAME}))\b{ADJUNCT}[.!?]?$",
+    rf"^(?P<content>.{{12,}}?),[”\"]?\s+(?:{SPEAKER}\s+(?P<verb>{VERB})|(?P<verb2>said|says)\s+(?P<speaker2>"
+    rf"{DESCRIPTION}|{AFFILIATION}{ROLE}(?:{TITLE}\s+)?{NAME})(?:,\s+(?:a|an|the|who|[a-z])[^.;]{{0,150}})?)\b{ADJUNCT}[.!?]?$",
     re.DOTALL,
 )
 ACCORDING_FIRST_RE = re.compile(rf"^According to\s+{SPEAKER}\s*,\s*(?P<content>.+)$", re.DOTALL)
 ACCORDING_LAST_RE = re.compile(
     rf"^(?P<content>.{{12,}}?),?\s+according to\s+{SPEAKER}(?:,\s+[^.]{{0,120}})?\s*[.!?]?$", re.DOTALL
 )
+# "according to a statement from the University of Florida", "according to data from the CDC",
+# "according to Cirium's flight tracker", "according to a statement issued by his office".
+ACCORDING_DOCUMENT_RE = re.compile(
+    r"^(?P<content>.{12,}?),?\s+according to\s+(?:(?:a|an|the)\s+)?(?:[\w\-]+\s+){0,3}?"
+    r"(?:statement|data|report|figures|stats|statistics|site|website|tracker|filing|documents?|analysis|"
+    r"survey|letter|release|post|tweet)s?\s+(?:from|by|of|released by|issued by|posted (?:to|on)|kept by|"
+    r"published by|on)\s+(?P<source>.+?)\s*[.!?]?$",
+    re.DOTALL,
+)
+ACCORDING_POSSESSIVE_RE = re.compile(
+    rf"^(?P<content>.{{12,}}?),?\s+according to\s+(?P<owner>{NAME}|his|her|their)(?:'s|’s)?\s+"
+    rf"(?:[\w\-]+\s+){{0,2}}?(?:office|account|site|website|tracker|campaign|data|statement|figures)\b[^.]{{0,60}}[.!?]?$",
+    re.DOTALL,
+)
+LEAD_OUT_RE = re.compile(r"[,:]?\s*(?:(?:adding|saying|noting|writing|telling \w+)(?:\s+that)?|that)?\s*$")
 SAYING_RE = re.compile(r",\s+(?P<cue>saying|adding|noting|warning|arguing|stressing)\s+(?:that\s+)?(?P<content>.+)$")
 # What may sit between a verb and its content: the person told ('told CNN', 'told reporters'),
 # a time or place ('on Monday', 'in a statement'), then 'that'.
@@ -104,6 +124,7 @@ CIRCUMSTANCE_RE = re.compile(
     r"(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?,?\s+)"
 )
 THAT_RE = re.compile(r"^that\s+")
+MEDIUM_RE = re.compile(r"^(?:on|to)\s+[A-Z][\w’'.]*(?:\s+[A-Z][\w’'.]*)*(?:’s|'s)?(?:\s+“[^”]{1,40}”)?,?\s*")
 # "When the caseworker called, Gloria said ...": a clause before the speaker is not what was said.
 SUBORDINATE_RE = re.compile(
     r"^(?:When|If|After|Before|While|As|Although|Though|Because|Since|Once|Until|Unless|Whether|"
@@ -159,6 +180,8 @@ class _People:
         self.last_speaker: str | None = None
         self.last_speaker_sentence = -100
         self.last_named: str | None = None
+        # "Franke said in an interview Monday." then “...”: the quote that follows is his.
+        self.announced: tuple[str, int] | None = None
         self.last_named_sentence = -100
 
     def note_mentions(self, sentence: str, index: int) -> None:
@@ -213,7 +236,12 @@ class _People:
                     return self.by_title[title]
             return None
         inner = re.search(rf".*\b{TITLE}\s+(?={NAME_WORD})", speaker)
-        name = self.clean(TITLE_WORD_RE.sub("", speaker[inner.end() :] if inner else speaker))
+        speaker = speaker[inner.end() :] if inner else speaker
+        words = speaker.split()
+        start = len(words)
+        while start > 0 and re.match(NAME_WORD, words[start - 1]):
+            start -= 1  # the trailing run of capitalised words: "Red Sox left-hander Chris Sale" -> "Chris Sale"
+        name = self.clean(TITLE_WORD_RE.sub("", " ".join(words[start:])))
         if not name or GENERIC_SPEAKERS.match(name) or not _looks_like_a_name(name):
             return None
         title = speaker[: len(speaker) - len(name)].strip().lower()
@@ -246,7 +274,7 @@ NOUN_TAKING_VERBS = frozenset(
     "reported announced declared posted denied revealed disclosed described estimated confirmed acknowledged "
     "admitted asked".split()
 )
-CLAUSE_START_RE = re.compile(r"^(?:that\b|it\b|he\b|she\b|they\b|we\b|I\b|there\b|this\b|[A-Z])")
+CLAUSE_START_RE = re.compile(r"^(?:that\b|it\b|he\b|she\b|they\b|we\b|I\b|there\b|this\b)")
 
 
 def _content_after_verb(rest: str, offset: int, verb: str) -> tuple[int, int] | None:
@@ -255,8 +283,11 @@ def _content_after_verb(rest: str, offset: int, verb: str) -> tuple[int, int] | 
     if verb in ("told", "tells"):
         told = TOLD_OBJECT_RE.match(rest[start:])
         start += told.end() if told else 0
-    circumstance = CIRCUMSTANCE_RE.match(rest[start:])
-    start += circumstance.end() if circumstance else 0
+    for _ in range(3):  # "in an interview", "Monday", "on CNBC"
+        circumstance = CIRCUMSTANCE_RE.match(rest[start:]) or MEDIUM_RE.match(rest[start:])
+        if not circumstance:
+            break
+        start += circumstance.end()
     if rest[start:].startswith((":", ",")):
         start += 1
         start += len(rest[start:]) - len(rest[start:].lstrip())
@@ -299,10 +330,16 @@ def find_statements(text: str) -> list[Statement]:
         for q_start, q_end in quotes:
             if not (sentence.start <= q_start - 1 < sentence.end):
                 continue
+            if _embedded(text, q_start, q_end):
+                continue  # a few quoted words inside a sentence: the sentence is indirect speech
             after = text[q_end + 1 : q_end + 120]
             before = text[max(sentence.start, q_start - 160) : q_start - 1]
             speaker, cue = None, ""
             match = AFTER_QUOTE_RE.match(after)
+            if match and text[q_end - 1] == "." and re.match(r"^\W*[A-Z][a-z]*\b", after):
+                opener = re.match(r"^\W*([A-Z][a-z]*)", after).group(1)
+                if opener in NOT_NAMES:
+                    match = None  # '..." But Jacobson said ...': a new sentence, not this quote's speaker
             if match:
                 raw = match.group("speaker") or match.group("speaker2")
                 speaker, cue = people.resolve(raw, index), (match.group("verb") or match.group("verb2"))
@@ -310,6 +347,8 @@ def find_statements(text: str) -> list[Statement]:
                 match = BEFORE_QUOTE_RE.search(before)
                 if match:
                     speaker, cue = people.resolve(match.group("speaker"), index), match.group("verb")
+                elif people.announced and people.announced[1] == index - 1:
+                    speaker, cue = people.announced[0], "said"
                 elif (
                     previous_quote_speaker
                     and (
@@ -321,13 +360,28 @@ def find_statements(text: str) -> list[Statement]:
                     )
                 ):
                     speaker, cue = previous_quote_speaker[0], "quote"  # the same speaker carrying on
-            if _embedded(text, q_start, q_end) and not (match and cue != "quote"):
-                continue  # a few quoted words inside a sentence: the sentence is indirect speech
             if add(q_start, q_end, speaker, cue, True, index):
                 previous_quote_speaker = (speaker, text.count("\n\n", 0, q_end))
                 quoted_here = True
+                tail = text[q_end : sentence.end]
+                more = SAYING_RE.search(tail)  # “...,” he said, adding that ...
+                if more and not any(mark in more.group("content") for mark in OPEN_QUOTE):
+                    add(
+                        q_end + more.start("content"),
+                        q_end + more.end("content"),
+                        speaker,
+                        more.group("cue"),
+                        False,
+                        index,
+                    )
         if quoted_here:
-            continue  # a sentence with an attributed quote in it: its speech is the quote
+            # Its speech is the quote; what comes before it may be speech too ('The NFL said it
+            # respects the decision, adding that "..."').
+            first = min(q for q, _ in quotes if sentence.start <= q - 1 < sentence.end)
+            prefix = LEAD_OUT_RE.sub("", text[sentence.start : first - 1])
+            if len(prefix) > 30:
+                _indirect(prefix, sentence.start, index, people, add)
+            continue
         _indirect(sentence.text, sentence.start, index, people, add)
     return sorted((_with_context(s, sentences) for s in statements), key=lambda s: s.start)
 
@@ -380,6 +434,27 @@ def _indirect(sentence: str, offset: int, index: int, people: _People, add) -> N
         add(offset + match.start("content"), offset + match.end("content"),
             people.resolve(match.group("speaker"), index), "according to", False, index)  # fmt: skip
         return
+    match = ACCORDING_DOCUMENT_RE.match(body)
+    if match:
+        source = re.match(rf"^(?:{SPEAKER})", match.group("source"))
+        owner = re.match(rf"^(?P<speaker>{PRONOUN}|{NAME})(?:'s|’s)?", match.group("source"))
+        raw = source.group("speaker") if source else (owner.group("speaker") if owner else None)
+        if raw and raw.lower() in ("he", "she") or (owner and owner.group("speaker").lower() in ("his", "her")):
+            subject = re.match(rf"^(?:{TITLE}\s+)?(?P<speaker>{NAME})", body)
+            raw = subject.group("speaker") if subject else "he"
+        if raw and add(offset + match.start("content"), offset + match.end("content"),
+                       people.resolve(raw, index), "according to", False, index):  # fmt: skip
+            return
+    match = ACCORDING_POSSESSIVE_RE.match(body)
+    if match:
+        owner = match.group("owner")
+        raw = {"his": "he", "her": "she", "their": "they"}.get(owner, owner)
+        subject = re.match(rf"^(?:{TITLE}\s+)?(?P<speaker>{NAME})", body)
+        if owner in ("his", "her") and subject:
+            raw = subject.group("speaker")  # "Maloney was arrested, according to her account"
+        if add(offset + match.start("content"), offset + match.end("content"),
+               people.resolve(raw, index), "according to", False, index):  # fmt: skip
+            return
     match = SPEAKER_LAST_RE.match(body)
     if match and not SUBJECT_FIRST_RE.match(match.group("content")):
         raw = match.group("speaker") or match.group("speaker2")
@@ -392,6 +467,8 @@ def _indirect(sentence: str, offset: int, index: int, people: _People, add) -> N
         span = _content_after_verb(match.group("rest"), offset + match.start("rest"), match.group("verb"))
         if span and add(span[0], span[1], speaker, match.group("verb"), False, index):
             return
+        if span is None and speaker and match.group("verb") in ("said", "says", "told", "added", "wrote"):
+            people.announced = (speaker, index)
     # 'Mishustin congratulated China ..., saying that ...': the sentence's subject says it.
     match = SAYING_RE.search(body)
     if match:
