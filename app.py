@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr  # noqa: E402
 
 import library  # noqa: E402
-from qa.chain import QuestionError, answer, search, stream_answer  # noqa: E402
+from qa.chain import QuestionError, answer, search, stream_answer, summarize_article  # noqa: E402
 from qa.config import Settings, get_settings  # noqa: E402
 from qa.extractive import EMPTY_STORE  # noqa: E402
 from qa.schema import Answer  # noqa: E402
@@ -39,6 +39,7 @@ CSS = """
 .source-card h4 {margin: 0 0 4px 0;}
 .source-meta {color: var(--body-text-color-subdued); font-size: 0.9em; margin-bottom: 6px;}
 .source-card mark {background: #fff3b0; color: inherit; padding: 0 1px;}
+.source-card .speaker {font-weight: 600; font-size: 0.9em;}
 """
 
 
@@ -56,9 +57,11 @@ def render_sources(result: Answer | None) -> str:
     cards = []
     for source in result.sources:
         passage = html.escape(source.text)
-        for quote in source.quotes:
+        for number, quote in enumerate(source.quotes):
             escaped = html.escape(quote)
-            passage = passage.replace(escaped, f"<mark>{escaped}</mark>", 1)
+            speaker = source.speakers[number] if number < len(source.speakers) else ""
+            said_by = f" <span class='speaker'>— {html.escape(speaker)}</span>" if speaker else ""
+            passage = passage.replace(escaped, f"<mark>{escaped}</mark>{said_by}", 1)
         passage = passage.replace("\n\n", "<br><br>")
         title = html.escape(source.title or "(untitled)")
         if source.url.startswith(("http://", "https://")):
@@ -110,7 +113,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             for item in stream:
                 if not isinstance(item, Answer):
                     shown[-1] = {"role": "assistant", "content": item}
-                    yield shown, render_sources(None), ""
+                    yield shown, render_sources(None), "", None
                     continue
                 # Details beside the answer; messages with metadata never go back to a model.
                 details = []
@@ -121,15 +124,48 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 if item.note:
                     details.append({"role": "assistant", "content": item.note, "metadata": {"title": "Note"}})
                 shown = [*shown[:-1], *details, {"role": "assistant", "content": item.answer}]
-                yield shown, render_sources(item), ""
+                yield shown, render_sources(item), "", item
         except QuestionError as err:
             shown[-1] = {"role": "assistant", "content": str(err)}
-            yield shown, render_sources(None), ""
+            yield shown, render_sources(None), "", None
+
+    def summary_choices(result: Answer | None):
+        """The articles of this session's last answer's sources, for the Summarize button."""
+        seen: dict[str, str] = {}
+        for source in result.sources if result else []:
+            seen.setdefault(source.article_id, f"[{source.n}] {source.title[:70]}")
+        return gr.update(choices=[(label, article_id) for article_id, label in seen.items()], value=None)
+
+    def summarize_in_chat(article_id: str | None, history: list):
+        """The chosen source's article summarized into the chat, with its sources."""
+        if not article_id:
+            return history, gr.update()
+        try:
+            result = summarize_article(article_id, settings=settings)
+        except QuestionError as err:
+            return [*history, {"role": "assistant", "content": str(err)}], gr.update()
+        title = result.sources[0].title if result.sources else article_id
+        asked = {"role": "user", "content": f"Summarize the article “{title}”."}
+        return [*(history or []), asked, {"role": "assistant", "content": result.answer}], render_sources(result)
+
+    def summarize_api(article_id: str) -> dict:
+        """An extractive summary of one stored article (by article_id), cited: the Answer JSON."""
+        try:
+            return summarize_article(article_id, settings=settings).to_json()
+        except QuestionError as err:
+            raise gr.Error(str(err)) from None
 
     def library_view(query: str = ""):
         listing = library.list_articles(settings, query)
         table = [
-            [r["title"], r["date"], r["source"], r["chunks"], r["ingested_at"][:19].replace("T", " ")]
+            [
+                r["title"],
+                r["date"],
+                r["source"],
+                ", ".join(r["people"][:4]) + (" …" if len(r["people"]) > 4 else ""),
+                r["chunks"],
+                r["ingested_at"][:19].replace("T", " "),
+            ]
             for r in listing["articles"]
         ]
         choices = [(f"{r['title'][:80]} · {r['date'] or 'undated'}", r["article_id"]) for r in listing["articles"]]
@@ -229,6 +265,12 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     sources = gr.HTML(render_sources(None), elem_id="sources")
+                    with gr.Row():
+                        to_summarize = gr.Dropdown(
+                            label="Summarize a source's article", choices=[], scale=4, elem_id="summary-choice"
+                        )
+                        summarize_button = gr.Button("Summarize", scale=1, elem_id="summarize-button")
+                    last_answer = gr.State(None)
 
             with gr.Tab("Library", id="library"):
                 with gr.Row():
@@ -240,7 +282,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                     )
                     refresh = gr.Button("Refresh", scale=1, elem_id="library-refresh")
                 library_table = gr.Dataframe(
-                    headers=["title", "date", "source", "passages", "ingested at"],
+                    headers=["title", "date", "source", "people quoted", "passages", "ingested at"],
                     interactive=False,
                     wrap=True,
                     elem_id="library-table",
@@ -272,9 +314,14 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 add_status = gr.Markdown(elem_id="add-status")
 
         chat_inputs = [question, chatbot, since, until, source_filter]
-        chat_outputs = [chatbot, sources, question]
-        send.click(chat, chat_inputs, chat_outputs, api_name="chat")
-        question.submit(chat, chat_inputs, chat_outputs, api_visibility="private")
+        chat_outputs = [chatbot, sources, question, last_answer]  # a State: not part of the /chat API
+        send.click(chat, chat_inputs, chat_outputs, api_name="chat").then(
+            summary_choices, last_answer, to_summarize, api_visibility="private"
+        )
+        question.submit(chat, chat_inputs, chat_outputs, api_visibility="private").then(
+            summary_choices, last_answer, to_summarize, api_visibility="private"
+        )
+        summarize_button.click(summarize_in_chat, [to_summarize, chatbot], [chatbot, sources], api_visibility="private")
         clear.click(lambda: ([], render_sources(None)), None, [chatbot, sources], api_visibility="private")
 
         library_outputs = [library_table, chosen]
@@ -303,6 +350,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         gr.api(search_api, api_name="search")
         gr.api(articles_api, api_name="articles")
         gr.api(delete_api, api_name="delete")
+        gr.api(summarize_api, api_name="summarize")
     return demo
 
 

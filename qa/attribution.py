@@ -188,10 +188,11 @@ class _People:
         """Register names in a sentence, with titles in front of them ("Premier Li Qiang")."""
         for match in re.finditer(rf"(?:(?P<title>(?:[A-Z][a-z]+\s+)?{TITLE})\s+)?(?P<name>{NAME})", sentence):
             title_and_name = match.group("name")
-            name = self.clean(TITLE_WORD_RE.sub("", title_and_name))
+            name = self.clean(_after_titles(title_and_name))
             if not name or not _looks_like_a_name(name):
                 continue
             inner_title = title_and_name[: len(title_and_name) - len(name)].strip()
+            inner_title = " ".join(w for w in inner_title.split() if re.fullmatch(TITLE, w.lower()) or w.istitle())
             full = self.canonical(name)
             if full == name and (" " in name) and name not in self.full_names:
                 self.full_names.append(name)
@@ -206,8 +207,8 @@ class _People:
 
     def clean(self, name: str) -> str:
         words = _clean_name(name).split()
-        while words and words[0].lower() in self.common:
-            words = words[1:]
+        while words and ({words[0].lower(), words[0].lower() + "s", words[0].lower().rstrip("s")} & self.common):
+            words = words[1:]  # "Grower Lena Moss" beside "growers"
         return " ".join(words)
 
     def canonical(self, name: str) -> str:
@@ -235,9 +236,7 @@ class _People:
                 if title in self.by_title:
                     return self.by_title[title]
             return None
-        inner = re.search(rf".*\b{TITLE}\s+(?={NAME_WORD})", speaker)
-        speaker = speaker[inner.end() :] if inner else speaker
-        words = speaker.split()
+        words = _after_titles(speaker).split()
         start = len(words)
         while start > 0 and re.match(NAME_WORD, words[start - 1]):
             start -= 1  # the trailing run of capitalised words: "Red Sox left-hander Chris Sale" -> "Chris Sale"
@@ -255,6 +254,12 @@ class _People:
     def spoke(self, speaker: str, index: int) -> None:
         self.last_speaker, self.last_speaker_sentence = speaker, index
         self.last_named, self.last_named_sentence = speaker, index
+
+
+def _after_titles(phrase: str) -> str:
+    """What follows the last title in a phrase: "Southmark's Prime Minister Oskar Brandt" -> "Oskar Brandt"."""
+    inner = re.search(rf".*\b{TITLE}\s+(?={NAME_WORD})", phrase)
+    return TITLE_WORD_RE.sub("", phrase[inner.end() :] if inner else phrase)
 
 
 def _clean_name(name: str) -> str:

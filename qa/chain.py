@@ -9,6 +9,7 @@ An LLM backend that fails falls back to the extractive answer, with a note; call
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -193,7 +194,7 @@ def stream_answer(
         result.question = resolved.question if resolved.rewritten else ""
         result.timings_ms = {"retrieve": 0.0, "answer": round((time.perf_counter() - started) * 1000, 1)}
         if result.found:
-            yield result.answer
+            yield from _growing(result.answer)
         yield result
         return
     documents = retriever.invoke(resolved.search_query)
@@ -214,10 +215,7 @@ def stream_answer(
     if result is None:
         result = _extractive(store, settings, resolved.question, documents)
         if result.found:
-            text = ""
-            for piece in result.answer.split("] ")[:-1]:
-                text += piece + "] "
-                yield text.strip()
+            yield from _growing(result.answer)
     result.note = " ".join(part for part in (note, result.note) if part)
     result.question = resolved.question if resolved.rewritten else ""
     result.timings_ms = {
@@ -225,6 +223,14 @@ def stream_answer(
         "answer": round((time.perf_counter() - retrieved) * 1000, 1),
     }
     yield result
+
+
+def _growing(answer_text: str) -> Iterator[str]:
+    """A ready answer, sent cited sentence by cited sentence, as a model's tokens would be."""
+    text = ""
+    for piece in re.split(r"(?<=\])(?=\s)", answer_text)[:-1]:
+        text += piece
+        yield text.strip()
 
 
 WHICH_ARTICLE = "Which article? Ask, for example, “Summarize the article about the Bishkek meeting”."

@@ -19,7 +19,7 @@ import Stemmer
 from qa.acronyms import choose, phrases_in
 from qa.text import STOPWORDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS statements (
     direct INTEGER NOT NULL,
     words TEXT NOT NULL,
     context TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
     position INTEGER NOT NULL,
     date_int INTEGER NOT NULL DEFAULT 0
 );
@@ -126,8 +127,8 @@ class KeywordIndex:
                     [(cursor.lastrowid, *found) for found in phrases_in(body)],
                 )
             db.executemany(
-                "INSERT INTO statements (chunk_rowid, article_id, speaker, cue, direct, words, context, position, "
-                "date_int) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO statements (chunk_rowid, article_id, speaker, cue, direct, words, context, title, "
+                "position, date_int) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(rowids[row[0]], *row[1:]) for row in _statement_rows(add)],
             )
             db.execute("COMMIT")
@@ -142,7 +143,8 @@ class KeywordIndex:
         if not parts:
             return []
         sql = (
-            "SELECT c.chunk_id, s.article_id, s.speaker, s.cue, s.direct, s.words, s.context, s.position, s.date_int "
+            "SELECT c.chunk_id, s.article_id, s.speaker, s.cue, s.direct, s.words, s.context, s.title, s.position, "
+            "s.date_int "
             "FROM statements s JOIN chunks c ON c.rowid = s.chunk_rowid WHERE "
             + " AND ".join("(' ' || s.speaker || ' ') LIKE ?" for _ in parts)
         )
@@ -151,8 +153,30 @@ class KeywordIndex:
             sql += " AND s.date_int <= ?"
             params.append(until)
         sql += " ORDER BY s.date_int, s.article_id, s.position"
-        keys = ("chunk_id", "article_id", "speaker", "cue", "direct", "words", "context", "position", "date_int")
+        keys = (
+            "chunk_id",
+            "article_id",
+            "speaker",
+            "cue",
+            "direct",
+            "words",
+            "context",
+            "title",
+            "position",
+            "date_int",
+        )
         return [dict(zip(keys, row, strict=True)) for row in self._connect().execute(sql, params)]
+
+    def people_by_article(self) -> dict[str, list[str]]:
+        """Every article's quoted people, most statements first: what the Library lists."""
+        people: dict[str, list[str]] = {}
+        rows = self._connect().execute(
+            "SELECT article_id, speaker FROM statements GROUP BY article_id, speaker "
+            "ORDER BY article_id, count(*) DESC, min(position)"
+        )
+        for article_id, speaker in rows:
+            people.setdefault(article_id, []).append(speaker)
+        return people
 
     def speakers_in(self, article_id: str) -> list[str]:
         """The people quoted in an article, most statements first."""
@@ -279,17 +303,17 @@ def _statement_rows(add: list[tuple[str, str, int, str, str]]) -> list[tuple]:
     from qa.store import article_of
 
     by_article: dict[str, list[tuple[int, str, str, int]]] = {}
-    for chunk_id, article_id, date_int, _title, body in add:
+    for chunk_id, article_id, date_int, title_of_article, body in add:
         suffix = chunk_id.rsplit("-", 1)[-1]
         index = int(suffix) if suffix.isdigit() else 0
-        chunk = (index, chunk_id, body, int(date_int or 0))
+        chunk = (index, chunk_id, body, int(date_int or 0), title_of_article)
         by_article.setdefault(article_id or article_of(chunk_id), []).append(chunk)
     rows = []
     for article_id, chunks in by_article.items():
         chunks.sort()
-        date_int = chunks[0][3]
-        found = statements_in_chunks([(chunk_id, body) for _, chunk_id, body, _ in chunks])
+        date_int, title = chunks[0][3], chunks[0][4]
+        found = statements_in_chunks([(chunk[1], chunk[2]) for chunk in chunks])
         for position, (chunk_id, statement, words, context) in enumerate(found):
-            speech = (statement.speaker, statement.cue, int(statement.direct), words, context)
+            speech = (statement.speaker, statement.cue, int(statement.direct), words, context, title)
             rows.append((chunk_id, article_id, *speech, position, date_int))
     return rows

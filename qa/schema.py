@@ -19,6 +19,7 @@ class Source:
     text: str  # the passage the cited sentences come from
     score: float
     quotes: list[str] = field(default_factory=list)  # the sentences of `text` the answer cites
+    speakers: list[str] = field(default_factory=list)  # who said each quote ("" when not attributed)
 
     @classmethod
     def from_document(cls, n: int, document: Document, *, text: str | None = None, quotes=()) -> Source:

@@ -47,7 +47,12 @@ def answer_said(
     speaker = max({s["speaker"] for s in statements}, key=lambda name: (len(name.split()), name))
     if plan.topic:
         wanted = _topic_stems(store, plan.topic)
-        scored = [(len(wanted & content_stems(s["context"])), s) for s in statements]
+        # What the statement says counts most; an article about the topic makes all its statements
+        # candidates ("What did Moss say about the apple harvest?" in an article on the harvest).
+        scored = [
+            (2 * len(wanted & content_stems(s["context"])) + len(wanted & content_stems(s["title"])), s)
+            for s in statements
+        ]
         relevant = [(score, s) for score, s in scored if score > 0]
         if not relevant:
             return Answer(
@@ -85,6 +90,7 @@ def _quoted(statements: list[dict], store: Store) -> Answer:
         source = sources[n - 1]
         quote = statement["context"] if statement["context"] in text else statement["words"]
         source.quotes.append(quote)
+        source.speakers.append(statement["speaker"])
         date = str(meta.get("date", "")) or "undated"
         lines.append(f"{statement['speaker']} ({date}): “{quote}” [{n}]")
     if not lines:

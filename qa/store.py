@@ -155,6 +155,7 @@ class Store:
     def list_articles(self) -> list[dict]:
         """One row per stored article, newest first: what the Library shows and `/articles` returns."""
         found = self.collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        people = self.keyword_index.people_by_article()  # who is quoted in each (qa/attribution.py)
         rows = [
             {
                 "article_id": str(meta.get("article_id", "")),
@@ -165,6 +166,7 @@ class Store:
                 "file": str(meta.get("path", "")),  # not "path": Gradio would take the row for a file to send
                 "chunks": int(meta.get("n_chunks", 0) or 0),
                 "ingested_at": str(meta.get("ingested_at", "")),
+                "people": people.get(str(meta.get("article_id", "")), []),
             }
             for meta in found["metadatas"]
         ]

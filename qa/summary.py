@@ -12,7 +12,7 @@ from langchain_core.documents import Document
 from qa.extractive import _sentences
 from qa.schema import Answer, Source
 from qa.store import Store
-from qa.text import content_stems
+from qa.text import PRONOUN_ATTRIBUTION_RE, content_stems
 
 SUMMARY_SENTENCES = 3
 MIN_WORDS = 6
@@ -51,7 +51,10 @@ def summarize(chunks: list[Document], sentences: int = SUMMARY_SENTENCES) -> Ans
         if not stems:
             return 0.0
         centrality = sum(frequency[s] for s in stems) / (len(stems) + 4)
-        return centrality * (1 + len(stems & title_stems) / 4) * (1.6 if position == 0 else 1 + 1 / (2 + position))
+        # "..., he said." leans on a sentence before it that the summary may not hold.
+        leans = 0.6 if PRONOUN_ATTRIBUTION_RE.search(item[2]) else 1.0
+        lede = 1.6 if position == 0 else 1 + 1 / (2 + position)
+        return centrality * (1 + len(stems & title_stems) / 4) * lede * leans
 
     chosen: list[tuple[int, Document, str, set[str]]] = []
     for item in sorted(candidates, key=weight, reverse=True):

@@ -177,6 +177,22 @@ def test_an_llm_backend_streams_through_the_chat_and_falls_back_visibly(tmp_path
     assert "sk-test-key-never-logged" not in log  # ... but never the key
 
 
+def test_summarize_and_people_quoted(app_url):
+    client = Client(app_url, verbose=False)
+    listing = client.predict("", api_name="/articles")["articles"]
+    summit = next(row for row in listing if "Northland" in row["title"])
+    assert {"Ingrid Falk", "Oskar Brandt"} <= set(summit["people"])
+    summary = client.predict(summit["article_id"], api_name="/summarize")
+    assert summary["found"] and summary["answer"].startswith("Summary of “")
+    assert summary["sources"] and all(s["article_id"] == summit["article_id"] for s in summary["sources"])
+    assert all(quote in s["text"] for s in summary["sources"] for quote in s["quotes"])
+    with pytest.raises(Exception, match="No article with id"):
+        client.predict("no-such-article", api_name="/summarize")
+    said = client.predict("What did Brandt say about the Green Corridor?", api_name="/ask")
+    assert said["found"] and said["answer"].startswith("Oskar Brandt (2024-02-14): “")
+    assert said["sources"][0]["speakers"][0] == "Oskar Brandt"
+
+
 def test_store_changing_endpoints_are_off_unless_enabled(app_url):
     client = Client(app_url, verbose=False)
     listing = client.predict("", api_name="/articles")

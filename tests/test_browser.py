@@ -80,7 +80,16 @@ def test_ask_and_see_the_streamed_answer_and_its_sources(browser, app):
     sources = page.locator("#sources")
     sync_api.expect(sources.locator("mark").first).to_be_visible()
     sync_api.expect(sources).to_contain_text("[1]")
+    # Who said it, beside the quote (the "what did X say" path).
+    sync_api.expect(sources.locator(".speaker").first).to_contain_text("Oskar Brandt")
     shot(page, "ask")
+    # Summarize the cited article from the sources.
+    page.locator("#summary-choice input").click()
+    page.get_by_role("option").first.click()
+    page.click("#summarize-button")
+    sync_api.expect(chat).to_contain_text("Summary of")
+    sync_api.expect(sources.locator("mark").first).to_be_visible()
+    shot(page, "summary")
     page.close()
 
 

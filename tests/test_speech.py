@@ -28,11 +28,64 @@ SUMMIT = (Path(__file__).parent / "data" / "speech" / "summit.md").read_text(enc
         ("What happened in Bishkek?", "ordinary", "", ""),
         ("Who said the partnership is at a high level?", "ordinary", "", ""),
         ("When did Orlov meet Li?", "ordinary", "", ""),
+        ("How has the Selby bridge plan developed?", "timeline", "", "the Selby bridge plan"),
+        ("Timeline of the ferry strike", "timeline", "", "the ferry strike"),
+        ("What happened with the harbour since March 2024?", "timeline", "", "the harbour"),
+        ("Summarize the article about the Bishkek meeting", "summary", "", "the Bishkek meeting"),
+        ("What is this article about?", "summary", "", ""),
+        ("How did the harbour reopen?", "ordinary", "", ""),
+        ("What happened in Marlow?", "ordinary", "", ""),
     ],
 )  # fmt: skip
 def test_routing(question, kind, who, topic):
     plan = route(question)
     assert (plan.kind, plan.who, plan.topic) == (kind, who, topic)
+
+
+BRIDGE = [
+    (
+        "2024-03-01",
+        "Selby bridge plan unveiled",
+        "The council unveiled a plan for a new bridge over the Selby Strait on Friday.",
+    ),
+    (
+        "2024-05-10",
+        "Selby bridge plan wins funding",
+        "Northland agreed to fund the Selby Strait bridge plan with 40 million.",
+    ),
+    (
+        "2024-04-02",
+        "Selby bridge plan faces protest",
+        "Fishers protested against the Selby Strait bridge plan in Marlow.",
+    ),
+    ("2024-04-02", "Bakery opens", "A new bakery opened in Denholm with fresh bread every morning."),
+]
+
+
+def test_a_timeline_lists_the_articles_on_the_topic_in_date_order(store, tmp_path: Path):
+    folder = tmp_path / "bridge"
+    folder.mkdir()
+    for number, (day, title, text) in enumerate(BRIDGE):
+        (folder / f"b{number}.md").write_text(f"# {title}\n\ndate: {day}\n\n{text}\n", encoding="utf-8")
+    ingest_paths([folder], store, show_progress=False)
+    reply = answer("How has the Selby bridge plan developed?", settings=store.settings, store=store)
+    assert reply.found
+    days = [block.split("\n")[0] for block in reply.answer.split("\n\n")]
+    assert days == ["2024-03-01", "2024-04-02", "2024-05-10"]
+    assert "unveiled" in reply.answer and "protested" in reply.answer and "40 million" in reply.answer
+    assert "bakery" not in reply.answer
+    assert [s.date for s in reply.sources] == ["2024-03-01", "2024-04-02", "2024-05-10"]
+
+
+def test_summarize_the_article_about(summit_store):
+    reply = answer(
+        "Summarize the article about the Bishkek meeting", settings=summit_store.settings, store=summit_store
+    )
+    assert reply.found and reply.answer.startswith("Summary of “China and Russia pledge closer ties")
+    assert reply.answer.count("[1]") + reply.answer.count("[2]") >= 2
+    assert "Premier Li Wen met Russian Prime Minister Pavel Orlov" in reply.answer  # the lede
+    reply = answer("What is this article about?", settings=summit_store.settings, store=summit_store)
+    assert not reply.found and "Which article?" in reply.answer
 
 
 @pytest.fixture
