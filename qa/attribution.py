@@ -184,6 +184,8 @@ class _People:
         # "Sometimes Gloria said", "Members say".
         self.common = {w for w in re.findall(r"\b[a-z][a-z\-]+\b", text)}
         self.full_names: list[str] = []
+        self.known: set[str] = set()
+        self.by_word: dict[str, str] = {}
         self.by_title: dict[str, str] = {}
         self.last_speaker: str | None = None
         self.last_speaker_sentence = -100
@@ -202,8 +204,8 @@ class _People:
             inner_title = title_and_name[: len(title_and_name) - len(name)].strip()
             inner_title = " ".join(w for w in inner_title.split() if re.fullmatch(TITLE, w.lower()) or w.istitle())
             full = self.canonical(name)
-            if full == name and (" " in name) and name not in self.full_names:
-                self.full_names.append(name)
+            if full == name and " " in name:
+                self.add_full_name(name)
             title = (match.group("title") or inner_title).lower().strip()
             if title:
                 self.by_title[title] = full
@@ -219,13 +221,21 @@ class _People:
             words = words[1:]  # "Grower Lena Moss" beside "growers"
         return " ".join(words)
 
+    def add_full_name(self, name: str) -> None:
+        if name not in self.known:
+            self.full_names.append(name)
+            self.known.add(name)
+            for word in name.split():
+                self.by_word[word] = name  # the latest full name holding the word
+
     def canonical(self, name: str) -> str:
         """The fullest earlier name that contains this one's words ("Mishustin" -> "Mikhail Mishustin")."""
+        if name in self.known:
+            return name
         parts = name.split()
-        for full in reversed(self.full_names):
-            words = full.split()
-            if name == full or (len(parts) < len(words) and all(part in words for part in parts)):
-                return full
+        full = self.by_word.get(parts[-1]) or self.by_word.get(parts[0])
+        if full and len(parts) < len(full.split()) and all(part in full.split() for part in parts):
+            return full
         return name
 
     def resolve(self, speaker: str, index: int) -> str | None:
@@ -253,8 +263,8 @@ class _People:
             return None
         title = speaker[: len(speaker) - len(name)].strip().lower()
         full = self.canonical(name)
-        if " " in name and name not in self.full_names:
-            self.full_names.append(name)
+        if " " in name:
+            self.add_full_name(name)
         if title:
             self.by_title[title] = full
         return full
@@ -296,9 +306,16 @@ def _sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+AFTER_TITLE_RE = re.compile(rf".*\b{TITLE}\s+(?={NAME_WORD})")
+TITLE_WORDS = frozenset(w.replace("\\", "") for title in TITLES.split("|") for w in title.split())
+
+
 def _after_titles(phrase: str) -> str:
     """What follows the last title in a phrase: "Southmark's Prime Minister Oskar Brandt" -> "Oskar Brandt"."""
-    inner = re.search(rf".*\b{TITLE}\s+(?={NAME_WORD})", phrase)
+    lowered = phrase.lower().split()
+    if not any(word in TITLE_WORDS or word.rstrip("’'s") in TITLE_WORDS for word in lowered):
+        return phrase if lowered and lowered[0] not in TITLE_WORDS else TITLE_WORD_RE.sub("", phrase)
+    inner = AFTER_TITLE_RE.search(phrase)
     return TITLE_WORD_RE.sub("", phrase[inner.end() :] if inner else phrase)
 
 

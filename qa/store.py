@@ -241,6 +241,7 @@ class Store:
         half of one); the stale chunks leave Chroma; the journal goes. `recover` finishes or undoes a
         batch killed anywhere in between. One Chroma write and one transaction per batch.
         """
+        index = self.keyword_index  # opened (and brought in step) before this batch reaches Chroma
         ids = [i for w in writes for i in w.new_ids]
         stale = sorted({i for w in writes for i in w.old_ids} - set(ids))
         _write_atomically(self.journal_path, json.dumps({"new_ids": ids, "stale_ids": stale}))
@@ -257,7 +258,7 @@ class Store:
                     embeddings=embeddings[start:end],
                     metadatas=metadatas[start:end],
                 )
-        self.keyword_index.replace(
+        index.replace(
             [
                 (chunk_id, str(meta["article_id"]), int(meta.get("date_int", 0)), str(meta.get("title", "")), text)
                 for w in writes
