@@ -163,6 +163,17 @@ class NewsRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         self.store.refresh()
+        try:
+            return self._retrieve(query)
+        except Exception as err:
+            # Embedded Chroma whose in-memory index another process has just written past ("Error
+            # finding id"): catch up at once and ask again.
+            if "Error finding id" not in str(err) and "does not exist" not in str(err):
+                raise
+            self.store.refresh(now=True)
+            return self._retrieve(query)
+
+    def _retrieve(self, query: str) -> list[Document]:
         analyzed = analyze(query, self.store.keyword_index)
         # BM25 (SQLite) runs beside the embedding and the dense query (torch, Chroma): all three
         # release the GIL, so on two cores the keyword list comes for free.

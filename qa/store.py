@@ -75,20 +75,21 @@ class Store:
         self._generation = uuid.uuid4().hex
         self.collection.modify(metadata={GENERATION_KEY: self._generation})
 
-    def refresh(self) -> bool:
-        """Catch up with another process's writes, at most every QA_REFRESH_SECONDS. Returns whether it did.
+    def refresh(self, *, now: bool = False) -> bool:
+        """Catch up with another process's writes, at most every QA_REFRESH_SECONDS (`now`: at once,
+        reopening an embedded store even before the writer has stamped its batch). Returns whether it did.
 
         Embedded Chroma keeps its vector index in memory and never sees another process's vectors:
         the client is reopened. The keyword index is brought in step (a no-op when the writer shares
         its file). Queries already running keep the objects they hold.
         """
-        if time.monotonic() - self._checked_at < self.settings.refresh_seconds:
+        if not now and time.monotonic() - self._checked_at < self.settings.refresh_seconds:
             return False
         with self._refresh_lock:
             self._checked_at = time.monotonic()
             collection = self.client.get_collection(self.settings.collection)
             generation = str((collection.metadata or {}).get(GENERATION_KEY, ""))
-            if generation == self._generation:
+            if generation == self._generation and not now:
                 return False
             if not self.settings.chroma_url:
                 from chromadb.api.client import SharedSystemClient
