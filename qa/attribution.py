@@ -63,7 +63,6 @@ SPEAKER = rf"(?P<speaker>{PRONOUN}|{DESCRIPTION}|{AFFILIATION}{ROLE}(?:{TITLE}\s
 OPEN_QUOTE = '“"'
 CLOSE_QUOTE = '”"'
 
-QUOTE_RE = re.compile(r"[“\"]([^“”\"]{2,}?)[”\"]")
 # After a closing quote: ', Smith said' / ', said Smith' / ', he told CNN'.
 AFTER_QUOTE_RE = re.compile(
     rf"^\s*,?\s*(?:{SPEAKER}(?:,\s+[^,;“\"]{{2,120}}?,)?{AUXILIARY}\s+(?P<verb>{VERB})\b|"
@@ -126,11 +125,6 @@ CIRCUMSTANCE_RE = re.compile(
 )
 THAT_RE = re.compile(r"^that\s+")
 MEDIUM_RE = re.compile(r"^(?:on|to)\s+[A-Z][\w’'.]*(?:\s+[A-Z][\w’'.]*)*(?:’s|'s)?(?:\s+“[^”]{1,40}”)?,?\s*")
-# "When the caseworker called, Gloria said ...": a clause before the speaker is not what was said.
-SUBORDINATE_RE = re.compile(
-    r"^(?:When|If|After|Before|While|As|Although|Though|Because|Since|Once|Until|Unless|Whether|"
-    r"Asked|In|On|At|During|Earlier|Later|Last|This|That)\b"
-)
 GENERIC_SPEAKERS = re.compile(
     r"^(?:the\s+)?(?:officials?|sources?|analysts?|experts?|critics?|residents?|witnesses|police|"
     r"authorities|observers|people|some|many|others|company|firm|statement|report|spokesperson|"
