@@ -154,7 +154,7 @@ def stream_answer(
     question = clean_question(question)
     backend = _backend(llm or settings.llm)
     retriever = make_retriever(store, settings, k=k, since=since, until=until, as_of=as_of, sources=sources)
-    if store.chunk_count() == 0:
+    if store.is_empty():
         yield Answer(answer=EMPTY_STORE, found=False)
         return
     _ = store.embedder  # loaded once per process; not part of a question's time
@@ -268,7 +268,7 @@ def search(
     store = store or get_store(settings)
     query = clean_question(query)
     retriever = make_retriever(store, settings, k=k or 10, since=since, until=until, as_of=as_of, sources=sources)
-    if store.chunk_count() == 0:
+    if store.is_empty():
         return []
     return [
         SearchHit(

@@ -56,15 +56,24 @@ TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _porter = Stemmer.Stemmer("porter")  # what FTS5's porter tokenizer does to a word
 TITLE_WEIGHT = 2.0
 MAX_QUERY_TOKENS = 64
+COMMON_SHARE = 0.1  # a word in more of the chunks than this is left out of the BM25 match
+MIN_TERMS = 3  # ... unless it is among the query's few rarest words
+COMMON_MIN_CHUNKS = 1000  # in a small store every word counts
 
 
-def match_expression(query: str, phrases: tuple[str, ...] = ()) -> str:
-    """An FTS5 query: any of the question's words (and exact phrases), each quoted so it is data."""
+def query_tokens(query: str) -> list[str]:
+    """The query's words to match: lower-cased, no stopwords, each once, at most MAX_QUERY_TOKENS."""
     seen: list[str] = []
     for token in TOKEN_RE.findall(query.lower()):
         if token not in STOPWORDS and token not in seen:
             seen.append(token)
-    parts = [f'"{t}"' for t in seen[:MAX_QUERY_TOKENS]]
+    return seen[:MAX_QUERY_TOKENS]
+
+
+def match_expression(query: str | list[str], phrases: tuple[str, ...] = ()) -> str:
+    """An FTS5 query: any of the question's words (and exact phrases), each quoted so it is data."""
+    tokens = query_tokens(query) if isinstance(query, str) else query
+    parts = [f'"{t}"' for t in tokens]
     parts += ['"' + " ".join(TOKEN_RE.findall(p.lower())) + '"' for p in phrases if TOKEN_RE.search(p)]
     return " OR ".join(parts)
 
@@ -74,6 +83,7 @@ class KeywordIndex:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._writes = 0  # this process's commits, which SQLite's data_version does not count
         db = self._connect()
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             # An index from another version: drop it; `sync` rebuilds it from Chroma.
@@ -96,8 +106,30 @@ class KeywordIndex:
             self._local.db = db
         return db
 
+    def _statistics(self) -> dict:
+        """This thread's cache of the chunk count and document frequencies, emptied whenever the index
+        changes: counting 150k rows or a common word's postings takes milliseconds, asked for every
+        term of every question. SQLite's data_version moves when another connection commits; this
+        process's own commits move `_writes`."""
+        version = (self._connect().execute("PRAGMA data_version").fetchone()[0], self._writes)
+        cache = getattr(self._local, "statistics", None)
+        if cache is None or cache["version"] != version:
+            cache = self._local.statistics = {"version": version, "count": None, "doc": {}}
+        return cache
+
     def count(self) -> int:
-        return self._connect().execute("SELECT count(*) FROM chunks").fetchone()[0]
+        cache = self._statistics()
+        if cache["count"] is None:
+            cache["count"] = self._connect().execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return cache["count"]
+
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold this (porter-stemmed) term."""
+        cache = self._statistics()["doc"]
+        if term not in cache:
+            row = self._connect().execute("SELECT doc FROM temp.vocab WHERE term = ?", (term,)).fetchone()
+            cache[term] = row[0] if row else 0
+        return cache[term]
 
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self._connect().execute("SELECT chunk_id FROM chunks")}
@@ -135,6 +167,8 @@ class KeywordIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        finally:
+            self._writes += 1
 
     def statements_by(self, name: str, *, until: int | None = None) -> list[dict]:
         """Every stored statement whose speaker's name holds `name`'s words ("Mishustin" finds
@@ -196,12 +230,7 @@ class KeywordIndex:
         words = [w for w in TOKEN_RE.findall(text.lower()) if w not in STOPWORDS]
         if total < 2 or not words:
             return 1.0
-        db = self._connect()
-        frequencies = []
-        for word in words:
-            row = db.execute("SELECT doc FROM temp.vocab WHERE term = ?", (_porter.stemWord(word),)).fetchone()
-            frequencies.append(row[0] if row else 0)
-        rarest = min(frequencies)
+        rarest = min(self.document_frequency(_porter.stemWord(word)) for word in words)
         if rarest == 0:
             return 1.0
         return max(0.0, min(1.0, math.log(total / rarest) / math.log(total)))
@@ -223,8 +252,14 @@ class KeywordIndex:
         since: int | None = None,
         until: int | None = None,
     ) -> list[tuple[str, float]]:
-        """(chunk_id, BM25 score: higher is better), best first."""
-        expression = match_expression(query, phrases)
+        """(chunk_id, BM25 score: higher is better), best first.
+
+        Words in more than COMMON_SHARE of the chunks are left out of the match (the MIN_TERMS
+        rarest words always stay): FTS5 scores every row that matches, so one word such as "new" or
+        "one" (a third of a news store) made a query cost 100 ms and more at 150k chunks, and adds
+        little to BM25 (its inverse document frequency is near zero) next to the rarer words.
+        """
+        expression = match_expression(self._uncommon(query_tokens(query)), phrases)
         if not expression:
             return []
         sql = (
@@ -241,6 +276,14 @@ class KeywordIndex:
         sql += " ORDER BY bm25(fts, ?, 1.0) LIMIT ?"
         params += [TITLE_WEIGHT, k]
         return [(row[0], float(row[1])) for row in self._connect().execute(sql, params)]
+
+    def _uncommon(self, tokens: list[str]) -> list[str]:
+        total = self.count()
+        if len(tokens) <= MIN_TERMS or total < COMMON_MIN_CHUNKS:
+            return tokens
+        frequency = {token: self.document_frequency(_porter.stemWord(token)) for token in tokens}
+        rarest = set(sorted(tokens, key=frequency.__getitem__)[:MIN_TERMS])
+        return [token for token in tokens if token in rarest or frequency[token] <= COMMON_SHARE * total]
 
     def holding(self, chunk_ids: list[str]) -> set[str]:
         """Which of these chunks the index holds: the committed ones, the only ones readers may see."""

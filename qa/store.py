@@ -133,6 +133,12 @@ class Store:
     def chunk_count(self) -> int:
         return self.collection.count()
 
+    def is_empty(self) -> bool:
+        """No committed chunk, after catching up with other writers. Asked before every question:
+        the keyword index's cached count, where Chroma's count takes 15 ms at 150k chunks."""
+        self.refresh()
+        return self.keyword_index.count() == 0
+
     def article_count(self) -> int:
         return len(self.collection.get(where={"chunk_index": 0}, include=[])["ids"])
 

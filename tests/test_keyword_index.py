@@ -86,3 +86,24 @@ def test_rarity_weighs_rare_words_more(store, articles_dir: Path):
     index = store.keyword_index
     assert index.rarity("Selby") > index.rarity("the city") >= 0.0
     assert index.rarity("zyxwvut") == 1.0
+
+
+def test_counts_and_frequencies_follow_writes_from_any_connection(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "k.sqlite3")
+    index.replace([("a-1", "a", 0, "Harbour", "The harbour crane was repaired.")])
+    assert (index.count(), index.document_frequency("harbour")) == (1, 1)
+    index.replace([("b-1", "b", 0, "Harbour", "The harbour crane broke again.")])
+    assert (index.count(), index.document_frequency("harbour")) == (2, 2)
+    other = KeywordIndex(tmp_path / "k.sqlite3")  # another connection, as another process would have
+    other.replace([], ["a-1"])
+    assert (index.count(), index.document_frequency("harbour")) == (1, 1)
+
+
+def test_words_in_most_chunks_leave_the_match_in_a_large_store(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "k.sqlite3")
+    filler = [(f"f-{i}", f"f{i}", 0, "Daily", f"The council said the weather was fine, day {i}.") for i in range(1200)]
+    index.replace([*filler, ("q-1", "q", 0, "Quarry", "The quarry at Selby flooded.")])
+    # "council" and "weather" are in nearly every chunk: left out, so only the rare words decide.
+    assert [cid for cid, _ in index.search("council weather quarry Selby flooded")] == ["q-1"]
+    # A question of few words keeps them all, however common.
+    assert len(index.search("council weather", k=50)) == 50
