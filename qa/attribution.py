@@ -108,6 +108,11 @@ ACCORDING_POSSESSIVE_RE = re.compile(
     rf"(?:[\w\-]+\s+){{0,2}}?(?:office|account|site|website|tracker|campaign|data|statement|figures)\b[^.]{{0,60}}[.!?]?$",
     re.DOTALL,
 )
+# Every indirect form needs one of these words: a sentence without any skips the costly patterns
+# (a set lookup per word; most of a news story's sentences report no speech).
+SPEECH_CUES = f"{VERBS}|according|saying|adding|noting|warning|arguing|stressing"
+CUE_WORDS = frozenset(cue.split()[0] for cue in SPEECH_CUES.split("|"))
+WORD_RE = re.compile(r"[a-z]+")
 LEAD_OUT_RE = re.compile(r"[,:]?\s*(?:(?:adding|saying|noting|writing|telling \w+)(?:\s+that)?|that)?\s*$")
 SAYING_RE = re.compile(r",\s+(?P<cue>saying|adding|noting|warning|arguing|stressing)\s+(?:that\s+)?(?P<content>.+)$")
 # What may sit between a verb and its content: the person told ('told CNN', 'told reporters'),
@@ -481,6 +486,8 @@ def _with_context(statement: Statement, sentences: list) -> Statement:
 
 def _indirect(sentence: str, offset: int, index: int, people: _People, add) -> None:
     body = sentence.rstrip()
+    if CUE_WORDS.isdisjoint(WORD_RE.findall(body.lower())):
+        return
     match = ACCORDING_FIRST_RE.match(body)
     if match:
         add(offset + match.start("content"), offset + match.end("content"),
