@@ -262,19 +262,25 @@ class KeywordIndex:
         expression = match_expression(self._uncommon(query_tokens(query)), phrases)
         if not expression:
             return []
-        sql = (
-            f"SELECT c.chunk_id, -bm25(fts, {TITLE_WEIGHT}, 1.0) AS score "
-            "FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
-        )
-        params: list = [expression]
-        if since is not None:
-            sql += " AND c.date_int >= ?"
-            params.append(since)
-        if until is not None:
-            sql += " AND c.date_int <= ?"
-            params.append(until)
-        sql += " ORDER BY bm25(fts, ?, 1.0) LIMIT ?"
-        params += [TITLE_WEIGHT, k]
+        bm25 = f"bm25(fts, {TITLE_WEIGHT}, 1.0)"
+        if since is None and until is None:
+            # Rank in FTS5 alone and look up the chunk ids of the top k only, not of every match.
+            sql = (
+                f"SELECT c.chunk_id, s.score FROM (SELECT rowid, -{bm25} AS score FROM fts WHERE fts MATCH ? "
+                f"ORDER BY {bm25} LIMIT ?) s JOIN chunks c ON c.rowid = s.rowid ORDER BY s.score DESC"
+            )
+            params: list = [expression, k]
+        else:
+            sql = f"SELECT c.chunk_id, -{bm25} AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
+            params = [expression]
+            if since is not None:
+                sql += " AND c.date_int >= ?"
+                params.append(since)
+            if until is not None:
+                sql += " AND c.date_int <= ?"
+                params.append(until)
+            sql += f" ORDER BY {bm25} LIMIT ?"
+            params.append(k)
         return [(row[0], float(row[1])) for row in self._connect().execute(sql, params)]
 
     def _uncommon(self, tokens: list[str]) -> list[str]:

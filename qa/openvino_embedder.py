@@ -17,6 +17,8 @@ from langchain_core.embeddings import Embeddings
 
 from qa.onnx_embedder import exported_model, in_order, length_batches, mean_pooled, model_inputs, model_tokenizer
 
+PAD_TO = 16
+
 
 def native_bf16() -> bool:
     """Whether the CPU multiplies bf16 in hardware; elsewhere bf16 is emulated and slower than fp32."""
@@ -53,7 +55,15 @@ class OpenVinoEmbedder(Embeddings):
 
     def _inputs(self, texts: list[str]) -> dict[str, np.ndarray]:
         with self._lock:
-            return model_inputs(self._tokenizer.encode_batch(texts))
+            feeds = model_inputs(self._tokenizer.encode_batch(texts))
+        # OpenVINO's CPU plugin prepares its kernels for each input shape it meets: with every
+        # length from 1 to 256 it keeps preparing. Padded to a multiple of PAD_TO (the mask hides
+        # the padding) the lengths fall into 16 shapes: about 105 -> 130 chunks/s on full chunks here.
+        length = feeds["input_ids"].shape[1]
+        padding = -length % PAD_TO
+        if padding:
+            feeds = {name: np.pad(values, ((0, 0), (0, padding))) for name, values in feeds.items()}
+        return feeds
 
     def embed_query(self, text: str) -> list[float]:
         request = getattr(self._requests, "request", None)
