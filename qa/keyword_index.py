@@ -107,14 +107,14 @@ class KeywordIndex:
         return db
 
     def _statistics(self) -> dict:
-        """This thread's cache of the chunk count and document frequencies, emptied whenever the index
+        """This thread's cache of the chunk count, document frequencies and acronyms, emptied whenever the index
         changes: counting 150k rows or a common word's postings takes milliseconds, asked for every
         term of every question. SQLite's data_version moves when another connection commits; this
         process's own commits move `_writes`."""
         version = (self._connect().execute("PRAGMA data_version").fetchone()[0], self._writes)
         cache = getattr(self._local, "statistics", None)
         if cache is None or cache["version"] != version:
-            cache = self._local.statistics = {"version": version, "count": None, "doc": {}}
+            cache = self._local.statistics = {"version": version, "count": None, "doc": {}, "acronyms": {}}
         return cache
 
     def count(self) -> int:
@@ -237,11 +237,14 @@ class KeywordIndex:
 
     def expand_acronym(self, acronym: str) -> list[str]:
         """The phrases the stored chunks spell `acronym` with, most frequent first."""
-        rows = self._connect().execute(
-            "SELECT phrase, sum(weight) FROM phrases WHERE initials = ? GROUP BY phrase ORDER BY 2 DESC LIMIT 20",
-            (acronym.upper(),),
-        )
-        return choose([(phrase, int(count)) for phrase, count in rows])
+        cache = self._statistics()["acronyms"]
+        if acronym not in cache:
+            rows = self._connect().execute(
+                "SELECT phrase, sum(weight) FROM phrases WHERE initials = ? GROUP BY phrase ORDER BY 2 DESC LIMIT 20",
+                (acronym.upper(),),
+            )
+            cache[acronym] = choose([(phrase, int(count)) for phrase, count in rows])
+        return list(cache[acronym])
 
     def search(
         self,
