@@ -204,6 +204,9 @@ def test_another_process_writes_are_seen(store: Store, articles_dir: Path):
     assert consistency(store)["keyword_index_matches"]
 
 
+KILL_LOOP_ARTICLES = 360
+
+
 def _articles(folder: Path, count: int, edition: int) -> None:
     rng = random.Random(edition)
     towns = ["Selby", "Marlow", "Denholm", "Ashford", "Kirkby", "Halden", "Brora", "Tain"]
@@ -234,7 +237,8 @@ def test_sigkill_at_random_moments_never_leaves_the_store_inconsistent(settings:
     rng = random.Random(11)
     kills = 0
     for edition in range(4):
-        _articles(folder, 120, edition)
+        # Enough articles that an ingest is still writing when the kill comes (2.5 to 7 s in).
+        _articles(folder, KILL_LOOP_ARTICLES, edition)
         ingest = subprocess.Popen(
             [PYTHON, "-m", "ingest", str(folder), "--json"], cwd=ROOT, env=env, start_new_session=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -257,7 +261,7 @@ def test_sigkill_at_random_moments_never_leaves_the_store_inconsistent(settings:
     assert done.returncode == 0, done.stderr
     state = subprocess.run([PYTHON, "-c", check], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     found = json.loads(state.stdout)
-    assert found["articles"] == 120 and found["one_version_each"] and found["complete"], found
+    assert found["articles"] == KILL_LOOP_ARTICLES and found["one_version_each"] and found["complete"], found
     store = Store(settings)
     latest = store.collection.get(where={"title": "Marlow harbour update 1"}, include=["documents"])["documents"]
     assert any("Edition 3:" in text for text in latest)
