@@ -175,7 +175,7 @@ class NewsRetriever(BaseRetriever):
 
     def _retrieve(self, query: str) -> list[Document]:
         analyzed = analyze(query, self.store.keyword_index)
-        # BM25 (SQLite) runs beside the embedding and the dense query (torch, Chroma): all three
+        # BM25 (SQLite) runs beside the embedding and the dense query (OpenVINO, Chroma): all three
         # release the GIL, so on two cores the keyword list comes for free.
         words, phrases = keyword_query(analyzed)
         keyword_future = _keyword_pool.submit(
