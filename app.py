@@ -416,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         for failure in report.failed:
             print(f"  failed: {failure['path']}: {failure['error']}", flush=True)
     _ = store.embedder  # load the model before the first question, not during it
+    store.keyword_index.postings.refresh_in_background()  # BM25 arrays in memory; FTS5 answers until then
 
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=4)

@@ -14,18 +14,22 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import Stemmer
+import numpy as np
 
 from qa.acronyms import choose, phrases_in
+from qa.postings import TITLE_WEIGHT, Postings, fold, fts_stem, stems, term_vector
 from qa.text import STOPWORDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY,
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the in-memory postings find new chunks by rowid
     chunk_id TEXT NOT NULL UNIQUE,
     article_id TEXT NOT NULL,
-    date_int INTEGER NOT NULL DEFAULT 0
+    date_int INTEGER NOT NULL DEFAULT 0,
+    length INTEGER NOT NULL DEFAULT 0,  -- tokens, title and body
+    hashes BLOB,  -- the term vector (qa/postings.py): stemmed-term hashes, int64
+    frequencies BLOB  -- ... and their title-weighted frequencies, float32
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tokenize = 'porter unicode61 remove_diacritics 2');
@@ -53,8 +57,7 @@ CREATE INDEX IF NOT EXISTS statements_article ON statements(article_id);
 CREATE INDEX IF NOT EXISTS phrases_chunk ON phrases(chunk_rowid);
 """
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
-_porter = Stemmer.Stemmer("porter")  # what FTS5's porter tokenizer does to a word
-TITLE_WEIGHT = 2.0
+BM25 = f"bm25(fts, {TITLE_WEIGHT}, 1.0)"
 MAX_QUERY_TOKENS = 64
 COMMON_SHARE = 0.1  # a word in more of the chunks than this is left out of the BM25 match
 MIN_TERMS = 3  # ... unless it is among the query's few rarest words
@@ -84,6 +87,7 @@ class KeywordIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._writes = 0  # this process's commits, which SQLite's data_version does not count
+        self.postings = Postings(self._changes_since)
         db = self._connect()
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             # An index from another version: drop it; `sync` rebuilds it from Chroma.
@@ -114,8 +118,40 @@ class KeywordIndex:
         version = (self._connect().execute("PRAGMA data_version").fetchone()[0], self._writes)
         cache = getattr(self._local, "statistics", None)
         if cache is None or cache["version"] != version:
-            cache = self._local.statistics = {"version": version, "count": None, "doc": {}, "acronyms": {}}
+            cache = self._local.statistics = {
+                "version": version,
+                "count": None,
+                "signature": None,
+                "doc": {},
+                "acronyms": {},
+            }
         return cache
+
+    def signature(self) -> tuple[int, int]:
+        """(chunk count, largest rowid): a different pair for every state, rowids being never reused."""
+        cache = self._statistics()
+        if cache["signature"] is None:
+            count, top = self._connect().execute("SELECT count(*), coalesce(max(rowid), 0) FROM chunks").fetchone()
+            cache["signature"], cache["count"] = (count, top), count
+        return cache["signature"]
+
+    def _changes_since(self, after: int, alive: int) -> tuple[int, int, list[tuple], list[int] | None]:
+        """For the postings (qa/postings.py), in one read transaction: the signature, the chunks past rowid
+        `after`, and every rowid held if fewer than `alive` + those are left (some were deleted)."""
+        db = self._connect()
+        db.execute("BEGIN")
+        try:
+            count, top = db.execute("SELECT count(*), coalesce(max(rowid), 0) FROM chunks").fetchone()
+            rows = db.execute(
+                "SELECT rowid, length, date_int, hashes, frequencies FROM chunks WHERE rowid > ? ORDER BY rowid",
+                (after,),
+            ).fetchall()
+            held = None
+            if count != alive + len(rows):
+                held = [row[0] for row in db.execute("SELECT rowid FROM chunks")]
+        finally:
+            db.execute("COMMIT")
+        return count, top, rows, held
 
     def count(self) -> int:
         cache = self._statistics()
@@ -148,9 +184,11 @@ class KeywordIndex:
                     db.execute("DELETE FROM statements WHERE chunk_rowid = ?", found)
             rowids: dict[str, int] = {}
             for chunk_id, article_id, date_int, title, body in add:
+                hashes, frequencies, length = term_vector(title, body)
                 cursor = db.execute(
-                    "INSERT INTO chunks (chunk_id, article_id, date_int) VALUES (?, ?, ?)",
-                    (chunk_id, article_id, int(date_int or 0)),
+                    "INSERT INTO chunks (chunk_id, article_id, date_int, length, hashes, frequencies) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (chunk_id, article_id, int(date_int or 0), length, hashes, frequencies),
                 )
                 rowids[chunk_id] = cursor.lastrowid
                 db.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (cursor.lastrowid, title, body))
@@ -230,7 +268,7 @@ class KeywordIndex:
         words = [w for w in TOKEN_RE.findall(text.lower()) if w not in STOPWORDS]
         if total < 2 or not words:
             return 1.0
-        rarest = min(self.document_frequency(_porter.stemWord(word)) for word in words)
+        rarest = min(self.document_frequency(fts_stem(fold(word))) for word in words)
         if rarest == 0:
             return 1.0
         return max(0.0, min(1.0, math.log(total / rarest) / math.log(total)))
@@ -262,10 +300,36 @@ class KeywordIndex:
         "one" (a third of a news store) made a query cost 100 ms and more at 150k chunks, and adds
         little to BM25 (its inverse document frequency is near zero) next to the rarer words.
         """
-        expression = match_expression(self._uncommon(query_tokens(query)), phrases)
+        tokens = self._uncommon(query_tokens(query))
+        snapshot = self.postings.current(self.signature())
+        if snapshot is not None:
+            return self._search_in_memory(snapshot, tokens, phrases, k=k, since=since, until=until)
+        return self._search_fts(tokens, phrases, k=k, since=since, until=until)
+
+    def _search_in_memory(self, snapshot, tokens, phrases, *, k, since, until) -> list[tuple[str, float]]:
+        """BM25 from the in-memory postings; an exact phrase's share of the score still comes from FTS5
+        (it needs word positions), over the few chunks that hold it."""
+        db = self._connect()
+        phrase_scores = []
+        for phrase in phrases:
+            expression = match_expression([], (phrase,))
+            if expression:
+                rows = db.execute(f"SELECT rowid, -{BM25} FROM fts WHERE fts MATCH ?", (expression,)).fetchall()
+                phrase_scores.append(
+                    (np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.float64))
+                )
+        found = snapshot.search(stems(" ".join(tokens)), phrase_scores=phrase_scores, k=k, since=since, until=until)
+        if not found:
+            return []
+        marks = ",".join("?" * len(found))
+        ids = dict(db.execute(f"SELECT rowid, chunk_id FROM chunks WHERE rowid IN ({marks})", [r for r, _ in found]))
+        return [(ids[rowid], score) for rowid, score in found if rowid in ids]
+
+    def _search_fts(self, tokens, phrases, *, k, since, until) -> list[tuple[str, float]]:
+        expression = match_expression(tokens, phrases)
         if not expression:
             return []
-        bm25 = f"bm25(fts, {TITLE_WEIGHT}, 1.0)"
+        bm25 = BM25
         if since is None and until is None:
             # Rank in FTS5 alone and look up the chunk ids of the top k only, not of every match.
             sql = (
@@ -290,7 +354,7 @@ class KeywordIndex:
         total = self.count()
         if len(tokens) <= MIN_TERMS or total < COMMON_MIN_CHUNKS:
             return tokens
-        frequency = {token: self.document_frequency(_porter.stemWord(token)) for token in tokens}
+        frequency = {token: self.document_frequency(fts_stem(fold(token))) for token in tokens}
         rarest = set(sorted(tokens, key=frequency.__getitem__)[:MIN_TERMS])
         return [token for token in tokens if token in rarest or frequency[token] <= COMMON_SHARE * total]
 
