@@ -47,12 +47,12 @@ def term_hash(stem: str) -> int:
     return int.from_bytes(hashlib.blake2b(stem.encode(), digest_size=8).digest(), "little", signed=True)
 
 
-def fts_stem(word: str) -> str:
-    """A folded word as FTS5's porter tokenizer stores it: words under 3 or over 64 bytes pass unstemmed."""
-    return word if not 3 <= len(word.encode()) <= 64 else _porter.stemWord(word)
+def porter(word: str) -> str:
+    return _porter.stemWord(word)
 
 
 def stems(text: str) -> list[str]:
+    """The words of `text` as FTS5's porter tokenizer stores them: words under 3 or over 64 bytes unstemmed."""
     words = TOKEN_RE.findall(fold(text))
     stemmed = _porter.stemWords(words)
     return [stem if 3 <= len(word.encode()) <= 64 else word for word, stem in zip(words, stemmed, strict=True)]
