@@ -19,6 +19,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 DEFAULT_CACHE = Path.home() / ".cache" / "newsqa" / "onnx"
+EXPORT_VERSION = 2  # part of the cache key: a change to how the graph is exported makes a new export
 
 
 def _model_key(model_path: Path) -> str:
@@ -28,6 +29,7 @@ def _model_key(model_path: Path) -> str:
     digest.update(str(weights.stat().st_size).encode())
     with weights.open("rb") as handle:
         digest.update(handle.read(1 << 20))
+    digest.update(f"export {EXPORT_VERSION}".encode())
     return f"{model_path.name}-{digest.hexdigest()[:12]}"
 
 
@@ -50,7 +52,10 @@ def export(model_path: Path, target: Path, *, quantize: bool) -> Path:
 
             def __init__(self) -> None:
                 super().__init__()
-                self.model = AutoModel.from_pretrained(str(model_path)).eval()
+                # Eager attention exports as MatMul, Add (the mask), Softmax, MatMul: OpenVINO fuses that
+                # into one attention kernel. The SDPA export adds IsNaN/Select around the softmax, which
+                # it does not fuse: 12% fewer chunks/s (88 against 99, interleaved runs here).
+                self.model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
 
             def forward(self, input_ids, attention_mask, token_type_ids):
                 out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
