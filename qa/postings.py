@@ -83,6 +83,21 @@ def term_vector(title: str, body: str) -> tuple[bytes, bytes, int]:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What the index holds past a rowid, as arrays, and its signature."""
+
+    count: int  # chunks in the index
+    top: int  # its largest rowid
+    rowids: np.ndarray  # int64, ascending: the chunks added
+    lengths: np.ndarray  # float64 tokens
+    dates: np.ndarray  # int64 date_int
+    sizes: np.ndarray  # int64 distinct terms of each added chunk
+    hashes: np.ndarray  # int64, every added chunk's term hashes one after another
+    frequencies: np.ndarray  # float32, likewise
+    held: list[int] | None  # every rowid held, when fewer than expected are left (some were deleted)
+
+
+@dataclass(frozen=True)
 class _Segment:
     """Postings sorted by term: term `terms[i]` has slots/frequencies[starts[i]:starts[i + 1]]."""
 
@@ -95,9 +110,14 @@ class _Segment:
     def build(cls, hashes: np.ndarray, slots: np.ndarray, frequencies: np.ndarray) -> _Segment:
         order = np.argsort(hashes, kind="stable")
         sorted_hashes = hashes[order]
-        terms, counts = np.unique(sorted_hashes, return_counts=True)
-        starts = np.zeros(len(terms) + 1, dtype=np.int64)
-        np.cumsum(counts, out=starts[1:])
+        if not len(sorted_hashes):
+            return cls(
+                sorted_hashes, np.zeros(1, dtype=np.int64), slots.astype(np.int32), frequencies.astype(np.float32)
+            )
+        # Sorted already: a term starts where the hash changes (np.unique would sort a copy again).
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(sorted_hashes)) + 1, [len(sorted_hashes)]])
+        terms = sorted_hashes[starts[:-1]]
+        del sorted_hashes
         return cls(terms, starts, slots[order].astype(np.int32), frequencies[order].astype(np.float32))
 
     def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
@@ -179,9 +199,8 @@ class Postings:
     """The in-memory BM25 of one keyword index, refreshed in a background thread when the index moves on."""
 
     def __init__(self, read_changes) -> None:
-        # read_changes(after, alive) -> (count, max rowid, rows after `after` in rowid order as
-        # (rowid, length, date_int, hashes, frequencies), every rowid held or None if the count
-        # shows nothing was deleted), all read in one transaction on the refreshing thread.
+        # read_changes(after, alive) -> Changes: the chunks past rowid `after`, read in one
+        # transaction on the refreshing thread.
         self._read_changes = read_changes
         self.snapshot: Snapshot | None = None
         self._lock = threading.Lock()
@@ -216,22 +235,16 @@ class Postings:
             old = None  # mostly deleted chunks: start again
         after = int(old.rowids[-1]) if old is not None and len(old.rowids) else 0
         alive_before = int(old.alive.sum()) if old is not None else 0
-        count, top, rows, held = self._read_changes(after, alive_before)
+        changes = self._read_changes(after, alive_before)
+        count, top, held = changes.count, changes.top, changes.held
         if old is not None and old.signature == (count, top):
             return old
-        added_rowids = np.array([row[0] for row in rows], dtype=np.int64)
-        added_lengths = np.array([row[1] for row in rows], dtype=np.float64)
-        added_dates = np.array([row[2] for row in rows], dtype=np.int64)
-        hashes = [np.frombuffer(row[3], dtype=np.int64) for row in rows]
-        frequencies = [np.frombuffer(row[4], dtype=np.float32) for row in rows]
+        added_rowids, added_lengths, added_dates = changes.rowids, changes.lengths, changes.dates
         first_slot = len(old.rowids) if old is not None else 0
         added = (
-            np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64),
-            np.repeat(
-                np.arange(first_slot, first_slot + len(rows), dtype=np.int32),
-                np.array([len(h) for h in hashes], dtype=np.int64),
-            ),
-            np.concatenate(frequencies) if frequencies else np.zeros(0, dtype=np.float32),
+            changes.hashes,
+            np.repeat(np.arange(first_slot, first_slot + len(added_rowids), dtype=np.int32), changes.sizes),
+            changes.frequencies,
         )
         if old is None:
             rowids, lengths, dates = added_rowids, added_lengths, added_dates
@@ -241,7 +254,7 @@ class Postings:
             rowids = np.concatenate([old.rowids, added_rowids])
             lengths = np.concatenate([old.lengths, added_lengths])
             dates = np.concatenate([old.dates, added_dates])
-            alive = np.concatenate([old.alive, np.ones(len(rows), dtype=bool)])
+            alive = np.concatenate([old.alive, np.ones(len(added_rowids), dtype=bool)])
             grown = [np.concatenate(pair) for pair in zip(old.delta.raw(), added, strict=True)]
             if len(grown[1]) > MERGE_SHARE * (old.main.size + len(grown[1])):
                 merged = [np.concatenate(pair) for pair in zip(old.main.raw(), grown, strict=True)]
