@@ -9,7 +9,6 @@ writers across processes, with nothing to install.
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.acronyms import choose, phrases_in
-from qa.postings import TITLE_WEIGHT, Changes, Postings, porter, stems, term_vector
+from qa.postings import TITLE_WEIGHT, TOKEN_RE, Changes, Postings, porter, stems, term_vector
 from qa.text import STOPWORDS
 
 SCHEMA_VERSION = 5
@@ -56,7 +55,6 @@ CREATE INDEX IF NOT EXISTS statements_chunk ON statements(chunk_rowid);
 CREATE INDEX IF NOT EXISTS statements_article ON statements(article_id);
 CREATE INDEX IF NOT EXISTS phrases_chunk ON phrases(chunk_rowid);
 """
-TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 BM25 = f"bm25(fts, {TITLE_WEIGHT}, 1.0)"
 MAX_QUERY_TOKENS = 64
 COMMON_SHARE = 0.1  # a word in more of the chunks than this is left out of the BM25 match
@@ -128,7 +126,6 @@ class KeywordIndex:
         if cache is None or cache["version"] != version:
             cache = self._local.statistics = {
                 "version": version,
-                "count": None,
                 "signature": None,
                 "doc": {},
                 "acronyms": {},
@@ -140,7 +137,7 @@ class KeywordIndex:
         cache = self._statistics()
         if cache["signature"] is None:
             count, top = self._connect().execute("SELECT count(*), coalesce(max(rowid), 0) FROM chunks").fetchone()
-            cache["signature"], cache["count"] = (count, top), count
+            cache["signature"] = (count, top)
         return cache["signature"]
 
     def _changes_since(self, after: int, alive: int) -> Changes:
@@ -180,10 +177,7 @@ class KeywordIndex:
         )
 
     def count(self) -> int:
-        cache = self._statistics()
-        if cache["count"] is None:
-            cache["count"] = self._connect().execute("SELECT count(*) FROM chunks").fetchone()[0]
-        return cache["count"]
+        return self.signature()[0]
 
     def document_frequency(self, term: str) -> int:
         """How many chunks hold this (porter-stemmed) term."""
@@ -355,16 +349,15 @@ class KeywordIndex:
         expression = match_expression(tokens, phrases)
         if not expression:
             return []
-        bm25 = BM25
         if since is None and until is None:
             # Rank in FTS5 alone and look up the chunk ids of the top k only, not of every match.
             sql = (
-                f"SELECT c.chunk_id, s.score FROM (SELECT rowid, -{bm25} AS score FROM fts WHERE fts MATCH ? "
-                f"ORDER BY {bm25} LIMIT ?) s JOIN chunks c ON c.rowid = s.rowid ORDER BY s.score DESC"
+                f"SELECT c.chunk_id, s.score FROM (SELECT rowid, -{BM25} AS score FROM fts WHERE fts MATCH ? "
+                f"ORDER BY {BM25} LIMIT ?) s JOIN chunks c ON c.rowid = s.rowid ORDER BY s.score DESC"
             )
             params: list = [expression, k]
         else:
-            sql = f"SELECT c.chunk_id, -{bm25} AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
+            sql = f"SELECT c.chunk_id, -{BM25} AS score FROM fts JOIN chunks c ON c.rowid = fts.rowid WHERE fts MATCH ?"
             params = [expression]
             if since is not None:
                 sql += " AND c.date_int >= ?"
@@ -372,7 +365,7 @@ class KeywordIndex:
             if until is not None:
                 sql += " AND c.date_int <= ?"
                 params.append(until)
-            sql += f" ORDER BY {bm25} LIMIT ?"
+            sql += f" ORDER BY {BM25} LIMIT ?"
             params.append(k)
         return [(row[0], float(row[1])) for row in self._connect().execute(sql, params)]
 

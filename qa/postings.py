@@ -57,9 +57,10 @@ def porter(word: str) -> str:
 def stems(text: str) -> list[str]:
     """The words of `text` as FTS5's porter tokenizer stores them: words under 3 or over 64 bytes unstemmed."""
     folded = fold(text)
-    words = (TOKEN_RE if folded.isascii() or max(folded) < "\U00010000" else TOKEN_ASTRAL_RE).findall(folded)
+    ascii_only = folded.isascii()
+    words = (TOKEN_RE if ascii_only or max(folded) < "\U00010000" else TOKEN_ASTRAL_RE).findall(folded)
     stemmed = _porter.stemWords(words)
-    if folded.isascii():  # a character is a byte
+    if ascii_only:  # a character is a byte
         return [stem if 3 <= len(word) <= 64 else word for word, stem in zip(words, stemmed, strict=True)]
     return [stem if 3 <= len(word.encode()) <= 64 else word for word, stem in zip(words, stemmed, strict=True)]
 
@@ -151,6 +152,15 @@ class Snapshot:
     alive: np.ndarray  # bool: the chunk is still in the index
     main: _Segment
     delta: _Segment
+    count: int  # chunks alive
+    norms: np.ndarray  # float64 BM25 length normalisation per chunk: k1 (1 - b + b length / average length)
+
+    @classmethod
+    def of(cls, signature, rowids, lengths, dates, alive, main, delta) -> Snapshot:
+        count = int(alive.sum())
+        average_length = float(lengths[alive].sum()) / count if count else 1.0
+        norms = K1 * (1 - B + B * lengths / average_length)
+        return cls(signature, rowids, lengths, dates, alive, main, delta, count, norms)
 
     def search(
         self,
@@ -162,12 +172,9 @@ class Snapshot:
         until: int | None,
     ) -> list[tuple[int, float]]:
         """(rowid, score) best first, for chunks holding any of `terms` (stemmed) or a scored phrase."""
-        alive = self.alive
-        count = int(alive.sum())
+        alive, count, norms = self.alive, self.count, self.norms
         if count == 0:
             return []
-        average_length = float(self.lengths[alive].sum()) / count
-        norms = K1 * (1 - B + B * self.lengths / average_length)
         scores = np.zeros(len(self.rowids), dtype=np.float64)
         for stem in terms:  # a stem twice ("dog", "dogs") counts twice, as in FTS5
             hashed = term_hash(stem)
@@ -234,7 +241,7 @@ class Postings:
         if old is not None and (~old.alive).sum() > DEAD_SHARE * len(old.alive):
             old = None  # mostly deleted chunks: start again
         after = int(old.rowids[-1]) if old is not None and len(old.rowids) else 0
-        alive_before = int(old.alive.sum()) if old is not None else 0
+        alive_before = old.count if old is not None else 0
         changes = self._read_changes(after, alive_before)
         count, top, held = changes.count, changes.top, changes.held
         if old is not None and old.signature == (count, top):
@@ -263,5 +270,5 @@ class Postings:
                 main, delta = old.main, _Segment.build(*grown)
         if held is not None:  # chunks were deleted: mask them
             alive &= np.isin(rowids, np.asarray(held, dtype=np.int64))
-        self.snapshot = Snapshot((count, top), rowids, lengths, dates, alive, main, delta)
+        self.snapshot = Snapshot.of((count, top), rowids, lengths, dates, alive, main, delta)
         return self.snapshot
