@@ -10,9 +10,10 @@ from queue import Full, Queue
 from threading import Event, Thread
 
 from ingest.articles import Article
-from ingest.chunking import chunk_article
+from ingest.chunking import Chunk, chunk_article
 from ingest.loaders import is_supported, load_file
-from qa.store import ArticleWrite, Store
+from qa.embedding_worker import EmbeddingWorker, InlineEmbedding
+from qa.store import ArticleState, ArticleWrite, Store
 
 BATCH_ARTICLES = 64
 PREFETCH_ARTICLES = 256  # parsed articles waiting for the embedder
@@ -86,12 +87,26 @@ def chunk_metadata(article: Article, index: int, n_chunks: int, ingested_at: str
     }
 
 
-def _write_batch(articles: list[Article], store: Store, report: IngestReport) -> None:
+@dataclass
+class _Planned:
+    """An article to write: what is stored for it now (None: nothing) and its new chunks."""
+
+    article: Article
+    state: ArticleState | None
+    chunks: list[Chunk]
+
+
+def _plan_batch(
+    articles: list[Article], store: Store, report: IngestReport, in_flight: dict[str, ArticleState]
+) -> list[_Planned]:
+    """The batch's new and changed articles, chunked. `in_flight`: what the batch still being
+    embedded will have stored, which Chroma does not hold yet (an article twice in one run)."""
     latest: dict[str, Article] = {}
     for article in articles:  # the same article twice in one batch: the later one wins
         latest[article.article_id] = article
-    states = store.article_states(list(latest))
-    pending = []
+    states = store.article_states([i for i in latest if i not in in_flight])
+    states.update({i: in_flight[i] for i in latest if i in in_flight})
+    planned = []
     for article in latest.values():
         state = states.get(article.article_id)
         if state and state.content_hash == article.content_hash:
@@ -100,29 +115,39 @@ def _write_batch(articles: list[Article], store: Store, report: IngestReport) ->
         chunks = chunk_article(
             article.text, title=article.title, date=article.date, max_chars=store.settings.chunk_chars
         )
-        pending.append((article, state, chunks))
-    if not pending:
-        return
-    vectors = store.embedder.embed_documents([c.embed_text for _, _, chunks in pending for c in chunks])
+        planned.append(_Planned(article, state, chunks))
+    return planned
+
+
+def _chunk_ids(planned: _Planned) -> list[str]:
+    article = planned.article
+    return [f"{article.article_id}-{article.content_hash[:8]}-{c.index}" for c in planned.chunks]
+
+
+def _states_after(planned: list[_Planned]) -> dict[str, ArticleState]:
+    return {p.article.article_id: ArticleState(p.article.content_hash, tuple(_chunk_ids(p))) for p in planned}
+
+
+def _write_batch(planned: list[_Planned], vectors: list[list[float]], store: Store, report: IngestReport) -> None:
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
     writes = []
     offset = 0
-    for article, state, chunks in pending:
-        n = len(chunks)
+    for item in planned:
+        n = len(item.chunks)
         writes.append(
             ArticleWrite(
-                new_ids=[f"{article.article_id}-{article.content_hash[:8]}-{c.index}" for c in chunks],
-                documents=[c.text for c in chunks],
+                new_ids=_chunk_ids(item),
+                documents=[c.text for c in item.chunks],
                 embeddings=vectors[offset : offset + n],
-                metadatas=[chunk_metadata(article, c.index, n, ingested_at) for c in chunks],
-                old_ids=state.chunk_ids if state else (),
+                metadatas=[chunk_metadata(item.article, c.index, n, ingested_at) for c in item.chunks],
+                old_ids=item.state.chunk_ids if item.state else (),
             )
         )
         offset += n
     store.replace_articles(writes)
-    for _, state, chunks in pending:
-        report.chunks += len(chunks)
-        if state:
+    for item in planned:
+        report.chunks += len(item.chunks)
+        if item.state:
             report.updated += 1
         else:
             report.added += 1
@@ -165,19 +190,53 @@ def _prefetched(items: Iterable[Article], depth: int = PREFETCH_ARTICLES) -> Ite
         raise failure[0]
 
 
-def ingest_articles(articles: Iterable[Article], store: Store, report: IngestReport, progress=None) -> None:
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
     batch: list[Article] = []
-    for article in _prefetched(articles):
-        batch.append(article)
-        if len(batch) >= BATCH_ARTICLES:
-            _write_batch(batch, store, report)
-            if progress is not None:
-                progress.update(len(batch))
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
-        _write_batch(batch, store, report)
+        yield batch
+
+
+def _embedding_for(store: Store, *, bulk: bool) -> InlineEmbedding | EmbeddingWorker:
+    """A child process embeds for a bulk ingest (more than one batch), so that each batch's writes
+    overlap the next one's embedding; a small ingest, or an embedder handed to the store, embeds here."""
+    if bulk and store.embedder_is_configured:
+        return EmbeddingWorker(store.settings.embed_model, store.settings.embed_backend)
+    return InlineEmbedding(store.embedder)
+
+
+def ingest_articles(articles: Iterable[Article], store: Store, report: IngestReport, progress=None) -> None:
+    """Plan a batch (unchanged articles out, the rest chunked), send its texts to be embedded, then
+    write the batch before it while they are. One batch is in flight at a time."""
+    embedding = None
+    waiting: tuple[list[_Planned], int] | None = None  # a planned batch being embedded, its size
+
+    def write_waiting() -> None:
+        planned, size = waiting
+        if planned:
+            _write_batch(planned, embedding.result(), store, report)
         if progress is not None:
-            progress.update(len(batch))
+            progress.update(size)
+
+    try:
+        for batch in _batches(_prefetched(articles), BATCH_ARTICLES):
+            if embedding is None:
+                embedding = _embedding_for(store, bulk=len(batch) == BATCH_ARTICLES)
+            planned = _plan_batch(batch, store, report, _states_after(waiting[0]) if waiting else {})
+            if planned:
+                embedding.submit([c.embed_text for item in planned for c in item.chunks])
+            if waiting:
+                write_waiting()
+            waiting = (planned, len(batch))
+        if waiting:
+            write_waiting()
+    finally:
+        if embedding is not None:
+            embedding.close()
 
 
 def _articles_from_files(files: Iterable[Path], report: IngestReport) -> Iterator[Article]:

@@ -57,6 +57,8 @@ class Store:
     def __init__(self, settings: Settings, embedder: Embeddings | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
+        # Built from settings (not handed in): another process can build the same one.
+        self.embedder_is_configured = embedder is None
         self.client = chroma_client(settings)
         self.collection = self.client.get_or_create_collection(
             settings.collection, embedding_function=None, configuration=COLLECTION_CONFIGURATION
