@@ -15,8 +15,11 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from qa.onnx_embedder import exported_model, in_order, length_batches, mean_pooled, model_inputs, model_tokenizer
+from qa.onnx_embedder import exported_model, in_order, mean_pooled, model_tokenizer, padded_inputs, token_batches
 
+# OpenVINO's CPU plugin prepares its kernels for each input shape it meets: with every length from
+# 1 to 256 it keeps preparing. Padded to a multiple of 16 (the mask hides the padding) the lengths
+# fall into 16 shapes: about 105 -> 130 chunks/s on full chunks here.
 PAD_TO = 16
 
 
@@ -53,23 +56,15 @@ class OpenVinoEmbedder(Embeddings):
         config = {"INFERENCE_PRECISION_HINT": self.precision, "PERFORMANCE_HINT": hint}
         return self._core.compile_model(str(self._onnx_file), "CPU", config)
 
-    def _inputs(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def _encoded(self, texts: list[str]) -> list:
         with self._lock:
-            feeds = model_inputs(self._tokenizer.encode_batch(texts))
-        # OpenVINO's CPU plugin prepares its kernels for each input shape it meets: with every
-        # length from 1 to 256 it keeps preparing. Padded to a multiple of PAD_TO (the mask hides
-        # the padding) the lengths fall into 16 shapes: about 105 -> 130 chunks/s on full chunks here.
-        length = feeds["input_ids"].shape[1]
-        padding = -length % PAD_TO
-        if padding:
-            feeds = {name: np.pad(values, ((0, 0), (0, padding))) for name, values in feeds.items()}
-        return feeds
+            return self._tokenizer.encode_batch(texts)
 
     def embed_query(self, text: str) -> list[float]:
         request = getattr(self._requests, "request", None)
         if request is None:
             request = self._requests.request = self._query_model.create_infer_request()
-        feeds = self._inputs([text])
+        feeds = padded_inputs(self._encoded([text]), PAD_TO)
         hidden = request.infer(feeds)[0]
         return mean_pooled(hidden, feeds["attention_mask"])[0].tolist()
 
@@ -88,8 +83,7 @@ class OpenVinoEmbedder(Embeddings):
             parts.append((batch, mean_pooled(request.get_output_tensor(0).data, mask)))
 
         queue.set_callback(finished)
-        for batch in length_batches(texts, self.batch_size):
-            feeds = self._inputs([texts[i] for i in batch])
+        for batch, feeds in token_batches(self._encoded(texts), self.batch_size, PAD_TO):
             queue.start_async(feeds, (batch, feeds["attention_mask"]))
         queue.wait_all()
         return in_order(parts, len(texts))

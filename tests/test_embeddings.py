@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import pytest
 
 from qa.config import Settings
 from qa.embeddings import SentenceEmbedder, default_model_path, get_embedder
-from qa.onnx_embedder import OnnxEmbedder
+from qa.onnx_embedder import OnnxEmbedder, token_batches
 from qa.openvino_embedder import PAD_TO, OpenVinoEmbedder, native_bf16
 
 TEXTS = [
@@ -65,8 +66,12 @@ def test_the_default_backend_is_openvino_with_torchs_vectors(tmp_path):
     assert (vectors[:4] * np.array(embedder.embed_documents(many[:4]))).sum(axis=1).min() > 0.999
     assert (vectors[4:8] * vectors[:4]).sum(axis=1).max() < 0.9999  # different texts, different vectors
     assert np.allclose(vectors[12], vectors[24], atol=1e-5)  # the same text twice
-    # Inputs are padded to a few lengths (OpenVINO prepares kernels per shape); the mask hides it.
-    assert {embedder._inputs([text])["input_ids"].shape[1] % PAD_TO for text in TEXTS} == {0}
+    # Batches of similar token count, padded to a few lengths (OpenVINO prepares kernels per shape).
+    batches = token_batches(embedder._encoded(many), 4, PAD_TO)
+    assert sorted(i for batch, _ in batches for i in batch) == list(range(len(many)))
+    assert all(feeds["input_ids"].shape[1] % PAD_TO == 0 for _, feeds in batches)
+    lengths = [feeds["attention_mask"].sum(axis=1) for _, feeds in batches]
+    assert all(shorter.max() <= longer.min() for shorter, longer in itertools.pairwise(lengths))
 
 
 def test_answering_never_imports_torch():
