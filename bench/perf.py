@@ -144,6 +144,8 @@ def child(args: argparse.Namespace) -> None:
                 "search_p50_p95_ms": stats(result["search_ms"]),
                 "ask_p50_p95_ms": stats(result["ask_ms"]),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                # The embedding worker of a bulk ingest (qa/embedding_worker.py), its own process.
+                "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             }
         )
     )
@@ -164,7 +166,7 @@ def main() -> None:
         return
     columns = ["system", "recipe-chunk size", "articles", "chunks", "articles/s", "chunks/s", "model load"]
     columns += ["BM25 arrays load"]
-    columns += ["search p50/p95 ms", "ask p50/p95 ms", "peak RSS MB"]
+    columns += ["search p50/p95 ms", "ask p50/p95 ms", "peak RSS MB", "worker peak RSS MB"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -179,7 +181,7 @@ def main() -> None:
             cells += [row["chunks_per_s"], f"{row['model_load_s']} s"]
             cells += [f"{row['postings_load_s']} s" if row["postings_load_s"] is not None else "–"]
             cells += [row["search_p50_p95_ms"], row["ask_p50_p95_ms"]]
-            cells += [f"{row['peak_rss_mb']:,}"]
+            cells += [f"{row['peak_rss_mb']:,}", f"{row['worker_peak_rss_mb']:,}" if row["worker_peak_rss_mb"] else "–"]
             print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
 
 
