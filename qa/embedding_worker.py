@@ -103,7 +103,7 @@ def serve(model: str, backend: str) -> None:
     from qa.embeddings import get_embedder
 
     try:
-        embedder = get_embedder(model, backend)
+        embedder = get_embedder(model, backend, queries=False)
     except Exception as err:  # a bad model path or backend: said once, to the first request
         embedder, failure = None, f"{type(err).__name__}: {err}"
     while (texts := requests.get()) is not None:

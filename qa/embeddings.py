@@ -50,7 +50,7 @@ BACKENDS = ("openvino", "onnx", "onnx-int8", "torch")
 
 
 @lru_cache(maxsize=4)
-def get_embedder(model_name_or_path: str = "", backend: str = "openvino") -> Embeddings:
+def get_embedder(model_name_or_path: str = "", backend: str = "openvino", *, queries: bool = True) -> Embeddings:
     """One embedder per (model, backend) per process. Every backend but torch runs the same ONNX
     export, made once into a cache folder; torch is imported only to make it.
 
@@ -58,6 +58,7 @@ def get_embedder(model_name_or_path: str = "", backend: str = "openvino") -> Emb
     fp32 (186 against 33 chunks/s), a query in 5 ms, loaded in 0.3 s, cosine 0.9999 to torch.
     onnx: ONNX Runtime fp32, torch's exact vectors. onnx-int8: int8 weights, Hits@1 on rtqa-dev fell
     0.757 -> 0.738, so a choice, not the default. torch: sentence-transformers itself.
+    queries=False: for documents only (an ingest worker); OpenVINO then skips its copy for queries.
     """
     if backend not in BACKENDS:
         raise ValueError(f"QA_EMBED_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -67,7 +68,7 @@ def get_embedder(model_name_or_path: str = "", backend: str = "openvino") -> Emb
     if backend == "openvino":
         from qa.openvino_embedder import OpenVinoEmbedder
 
-        return OpenVinoEmbedder(path)
+        return OpenVinoEmbedder(path, queries=queries)
     from qa.onnx_embedder import OnnxEmbedder
 
     return OnnxEmbedder(path, quantize=backend == "onnx-int8")

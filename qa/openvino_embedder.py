@@ -35,7 +35,15 @@ def native_bf16() -> bool:
 class OpenVinoEmbedder(Embeddings):
     """LangChain `Embeddings` on OpenVINO; same interface and vectors as SentenceEmbedder."""
 
-    def __init__(self, model_path: str, *, precision: str = "", batch_size: int = 4, cache: Path | None = None):
+    def __init__(
+        self,
+        model_path: str,
+        *,
+        precision: str = "",
+        batch_size: int = 4,
+        cache: Path | None = None,
+        queries: bool = True,
+    ):
         import openvino as ov
 
         self.model_path = model_path
@@ -46,7 +54,8 @@ class OpenVinoEmbedder(Embeddings):
         source = Path(model_path)
         self._core = ov.Core()
         self._onnx_file = exported_model(source, cache=cache)
-        self._query_model = self._compile("LATENCY")
+        # queries=False: an ingest worker's, which never asks a question (its copy: about 100 MB less).
+        self._query_model = self._compile("LATENCY") if queries else None
         self._documents_model = None
         self._tokenizer = model_tokenizer(source)
         self._lock = threading.Lock()  # one tokenizer state, one lazily compiled documents model
@@ -63,6 +72,8 @@ class OpenVinoEmbedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         request = getattr(self._requests, "request", None)
         if request is None:
+            if self._query_model is None:
+                raise RuntimeError("this embedder was made for documents only (queries=False)")
             request = self._requests.request = self._query_model.create_infer_request()
         feeds = padded_inputs(self._encoded([text]), PAD_TO)
         hidden = request.infer(feeds)[0]

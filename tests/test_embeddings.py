@@ -86,3 +86,12 @@ def test_answering_never_imports_torch():
 def test_unknown_backend_is_named_in_the_error():
     with pytest.raises(ValueError, match="QA_EMBED_BACKEND.*'gpu'"):
         get_embedder("", "gpu")
+
+
+def test_a_documents_only_embedder_has_the_same_vectors_and_no_query_copy():
+    documents_only = get_embedder("", queries=False)  # what an ingest worker runs
+    assert documents_only is not get_embedder("") and documents_only._query_model is None
+    same = np.array(documents_only.embed_documents(TEXTS)) * np.array(get_embedder("").embed_documents(TEXTS))
+    assert same.sum(axis=1).min() > 0.9999
+    with pytest.raises(RuntimeError, match="documents only"):
+        documents_only.embed_query("Who met in Marlow?")
