@@ -177,8 +177,6 @@ class OnnxEmbedder(Embeddings):
             return self._tokenizer.encode_batch(texts)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
         batches = token_batches(self._encoded(texts), self.batch_size)
         return in_order([(batch, self._embed(feeds)) for batch, feeds in batches], len(texts))
 
